@@ -1,0 +1,3 @@
+from kmodsim.cli import main
+
+main()

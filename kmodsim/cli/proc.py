@@ -1,0 +1,59 @@
+"""kmod proc ls|read|write: use /proc files as `ls`, `cat` and `echo >` would."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from kmodsim.errors import ProcError
+
+
+@click.group()
+def command() -> None:
+    """Read and write /proc files of the simulated machine."""
+
+
+@command.command("ls")
+def ls() -> None:
+    """List the /proc entries modules created (and the kernel's own)."""
+    from kmodsim.machine import Machine
+
+    for path in Machine().proc_list():
+        click.echo(f"/proc/{path}")
+
+
+@command.command("read")
+@click.argument("name")
+def read(name: str) -> None:
+    """Like `cat /proc/NAME`: read until end of file, bytes to standard output."""
+    from kmodsim.machine import Machine
+
+    try:
+        data = Machine().proc_read(name)
+    except ProcError as e:
+        _write(getattr(e, "partial", b""))
+        raise
+    _write(data)
+
+
+@command.command("write")
+@click.option("-n", "no_newline", is_flag=True, help="Do not add the trailing newline.")
+@click.argument("name")
+@click.argument("data", nargs=-1)
+def write(name: str, data: tuple[str, ...], no_newline: bool) -> None:
+    """Like `echo DATA > /proc/NAME` (no DATA or `-`: standard input, as is)."""
+    from kmodsim.machine import Machine
+
+    if not data or data == ("-",):
+        payload = sys.stdin.buffer.read()
+    else:
+        payload = os.fsencode(" ".join(data)) + (b"" if no_newline else b"\n")
+    Machine().proc_write(name, payload)
+
+
+def _write(data: bytes) -> None:
+    out = sys.stdout.buffer
+    out.write(data)
+    out.flush()

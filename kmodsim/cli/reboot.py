@@ -1,0 +1,15 @@
+"""kmod reboot: a fresh boot of the simulated machine."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.option("--reset", is_flag=True,
+              help="Throw the state file away first (the way out of a damaged one).")
+def command(reset: bool) -> None:
+    """Reboot: no modules, an empty ring buffer, the clock back at zero."""
+    from kmodsim.machine import Machine
+
+    Machine().reboot(reset=reset)

@@ -1,0 +1,1 @@
+"""Byte-exact renderings of the real tools' output, one file per tool."""

@@ -1,0 +1,132 @@
+"""Mutexes and spinlocks (kernel/locking/).
+
+A lock's state is module memory: a mutex left locked by one command is still locked in the
+next. Commands never run at the same time, so a lock held by another task can never be
+released while we wait: that is reported (by the fault layer) instead of hanging.
+"""
+
+from __future__ import annotations
+
+from kmodsim.kernel import _current
+
+
+class _Lock:
+    kind = "lock"
+    __slots__ = ("name", "owner", "owner_comm")
+
+    def __init__(self, name: str = "") -> None:
+        self.name = name
+        self.owner: int | None = None  # pid of the holding task
+        self.owner_comm = ""
+
+    @property
+    def locked(self) -> bool:
+        return self.owner is not None
+
+    def __getstate__(self) -> tuple:
+        return (self.name, self.owner, self.owner_comm)
+
+    def __setstate__(self, state: tuple) -> None:
+        self.name, self.owner, self.owner_comm = state
+
+    def __repr__(self) -> str:
+        held = f"held by pid {self.owner}" if self.owner is not None else "unlocked"
+        return f"<{self.kind} {self.name or '?'} {held}>"
+
+
+class mutex(_Lock):
+    kind = "mutex"
+    __slots__ = ()
+
+
+class spinlock_t(_Lock):
+    kind = "spinlock"
+    __slots__ = ()
+
+
+def DEFINE_MUTEX(name: str = "") -> mutex:
+    return mutex(name)
+
+
+def mutex_init(lock: mutex) -> None:
+    lock.owner = None
+
+
+def mutex_lock(lock: mutex) -> None:
+    _current.entry().lock_acquire(lock, sleeping=True)
+
+
+def mutex_lock_interruptible(lock: mutex) -> int:
+    mutex_lock(lock)
+    return 0
+
+
+def mutex_trylock(lock: mutex) -> int:
+    """1 if the lock was taken, 0 if it is held (by anyone, this task included)."""
+    return 1 if _current.entry().lock_try(lock) else 0
+
+
+def mutex_unlock(lock: mutex) -> None:
+    _current.entry().lock_release(lock)
+
+
+def mutex_is_locked(lock: mutex) -> bool:
+    return lock.locked
+
+
+def DEFINE_SPINLOCK(name: str = "") -> spinlock_t:
+    return spinlock_t(name)
+
+
+def spin_lock_init(lock: spinlock_t) -> None:
+    lock.owner = None
+
+
+def spin_lock(lock: spinlock_t) -> None:
+    _current.entry().lock_acquire(lock, sleeping=False)
+
+
+def spin_unlock(lock: spinlock_t) -> None:
+    _current.entry().lock_release(lock)
+
+
+def spin_trylock(lock: spinlock_t) -> int:
+    return 1 if _current.entry().lock_try(lock) else 0
+
+
+def spin_is_locked(lock: spinlock_t) -> bool:
+    return lock.locked
+
+
+def spin_lock_irqsave(lock: spinlock_t) -> int:
+    """C's `spin_lock_irqsave(&lock, flags)` macro stores into flags: `flags = spin_lock_irqsave(lock)`."""
+    entry = _current.entry()
+    flags = entry.local_irq_save()
+    entry.lock_acquire(lock, sleeping=False)
+    return flags
+
+
+def spin_unlock_irqrestore(lock: spinlock_t, flags: int) -> None:
+    entry = _current.entry()
+    entry.lock_release(lock)
+    entry.local_irq_restore(flags)
+
+
+def spin_lock_irq(lock: spinlock_t) -> None:
+    entry = _current.entry()
+    entry.local_irq_save()
+    entry.lock_acquire(lock, sleeping=False)
+
+
+def spin_unlock_irq(lock: spinlock_t) -> None:
+    entry = _current.entry()
+    entry.lock_release(lock)
+    entry.local_irq_restore(0)
+
+
+def spin_lock_bh(lock: spinlock_t) -> None:
+    spin_lock(lock)
+
+
+def spin_unlock_bh(lock: spinlock_t) -> None:
+    spin_unlock(lock)

@@ -1,0 +1,201 @@
+"""procfs: proc_create, proc_mkdir, remove_proc_entry (fs/proc/generic.c) and struct file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kmodsim.kernel import _current
+
+S_IFMT = 0o170000
+S_IFDIR = 0o040000
+S_IFREG = 0o100000
+S_IRWXU, S_IRUSR, S_IWUSR, S_IXUSR = 0o700, 0o400, 0o200, 0o100
+S_IRWXG, S_IRGRP, S_IWGRP, S_IXGRP = 0o070, 0o040, 0o020, 0o010
+S_IRWXO, S_IROTH, S_IWOTH, S_IXOTH = 0o007, 0o004, 0o002, 0o001
+S_IRUGO = S_IRUSR | S_IRGRP | S_IROTH
+S_IWUGO = S_IWUSR | S_IWGRP | S_IWOTH
+S_IXUGO = S_IXUSR | S_IXGRP | S_IXOTH
+S_IALLUGO = 0o7777
+
+O_RDONLY, O_WRONLY, O_RDWR = 0, 1, 2
+O_CREAT, O_TRUNC, O_APPEND, O_NONBLOCK = 0o100, 0o1000, 0o2000, 0o4000
+FMODE_READ, FMODE_WRITE = 1, 2
+SEEK_SET, SEEK_CUR, SEEK_END = 0, 1, 2
+PROC_ENTRY_PERMANENT = 1
+
+
+class proc_ops:
+    """struct proc_ops: the handlers of a /proc file. Unset ones are None."""
+
+    __slots__ = ("proc_open", "proc_read", "proc_write", "proc_release", "proc_lseek",
+                 "proc_ioctl", "proc_poll", "proc_flags")
+
+    def __init__(
+        self,
+        proc_open: Callable | None = None,
+        proc_read: Callable | None = None,
+        proc_write: Callable | None = None,
+        proc_release: Callable | None = None,
+        proc_lseek: Callable | None = None,
+        proc_ioctl: Callable | None = None,
+        proc_poll: Callable | None = None,
+        proc_flags: int = 0,
+    ) -> None:
+        self.proc_open = proc_open
+        self.proc_read = proc_read
+        self.proc_write = proc_write
+        self.proc_release = proc_release
+        self.proc_lseek = proc_lseek
+        self.proc_ioctl = proc_ioctl
+        self.proc_poll = proc_poll
+        self.proc_flags = proc_flags
+
+    def __getstate__(self) -> tuple:
+        return tuple(getattr(self, k) for k in self.__slots__)
+
+    def __setstate__(self, state: tuple) -> None:
+        for k, v in zip(self.__slots__, state, strict=True):
+            setattr(self, k, v)
+
+
+class proc_dir_entry:
+    """A /proc file or directory. `path` is relative to /proc ('counter', 'driver/x')."""
+
+    def __init__(self, name: str, mode: int, parent: proc_dir_entry | None,
+                 ops: proc_ops | None, data: object = None) -> None:
+        self.name = name
+        self.mode = mode
+        self.parent = parent
+        self.proc_ops = ops
+        self.data = data
+        self.size = 0
+        self.uid = 0
+        self.gid = 0
+        self.owner = ""  # the module that created it
+
+    @property
+    def path(self) -> str:
+        return f"{self.parent.path}/{self.name}" if self.parent is not None else self.name
+
+    @property
+    def is_dir(self) -> bool:
+        return (self.mode & S_IFMT) == S_IFDIR
+
+    def __repr__(self) -> str:
+        return f"<proc_dir_entry /proc/{self.path}>"
+
+
+class qstr:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class dentry:
+    def __init__(self, name: str) -> None:
+        self.d_name = qstr(name)
+
+
+class path:
+    def __init__(self, name: str) -> None:
+        self.dentry = dentry(name)
+
+
+class inode:
+    """The little of struct inode a /proc handler uses: i_private holds proc_create_data's data."""
+
+    def __init__(self, pde: proc_dir_entry) -> None:
+        self.i_private = pde.data
+        self.i_size = pde.size
+        self.i_mode = pde.mode
+        self.i_uid = pde.uid
+        self.i_gid = pde.gid
+
+
+class file:
+    """struct file: one open of a file. `private_data` is the handler's own."""
+
+    def __init__(self, pde: proc_dir_entry, flags: int) -> None:
+        self.f_flags = flags
+        acc = flags & 3
+        self.f_mode = (FMODE_READ if acc in (O_RDONLY, O_RDWR) else 0) | (
+            FMODE_WRITE if acc in (O_WRONLY, O_RDWR) else 0
+        )
+        self.f_pos = 0
+        self.private_data: object = None
+        self.f_path = path(pde.name)
+        self.f_inode = inode(pde)
+
+
+def file_inode(f: file) -> inode:
+    return f.f_inode
+
+
+def pde_data(ino: inode) -> object:
+    return ino.i_private
+
+
+PDE_DATA = pde_data
+
+
+def _fix_mode(mode: int, default_type: int) -> int:
+    if mode & S_IFMT == 0:
+        mode |= default_type
+    if mode & S_IALLUGO == 0:
+        mode |= S_IRUGO if default_type == S_IFREG else S_IRUGO | S_IXUGO
+    return mode
+
+
+def proc_create_data(name: str, mode: int, parent: proc_dir_entry | None, ops: proc_ops,
+                     data: object) -> proc_dir_entry | None:
+    pde = proc_dir_entry(name, _fix_mode(mode, S_IFREG), parent, ops, data)
+    return _current.entry().proc_register(pde)
+
+
+def proc_create(name: str, mode: int, parent: proc_dir_entry | None,
+                ops: proc_ops) -> proc_dir_entry | None:
+    """Create /proc/[parent/]name with these handlers; None if it can't (e.g. it exists)."""
+    return proc_create_data(name, mode, parent, ops, None)
+
+
+def proc_mkdir_mode(name: str, mode: int, parent: proc_dir_entry | None) -> proc_dir_entry | None:
+    pde = proc_dir_entry(name, _fix_mode(mode | S_IFDIR, S_IFDIR), parent, None)
+    return _current.entry().proc_register(pde)
+
+
+def proc_mkdir(name: str, parent: proc_dir_entry | None) -> proc_dir_entry | None:
+    return proc_mkdir_mode(name, 0, parent)
+
+
+def proc_mkdir_data(name: str, mode: int, parent: proc_dir_entry | None,
+                    data: object) -> proc_dir_entry | None:
+    pde = proc_dir_entry(name, _fix_mode(mode | S_IFDIR, S_IFDIR), parent, None, data)
+    return _current.entry().proc_register(pde)
+
+
+def remove_proc_entry(name: str, parent: proc_dir_entry | None) -> None:
+    where = f"{parent.path}/{name}" if parent is not None else name
+    _current.entry().proc_unregister(where, recursive=False)
+
+
+def remove_proc_subtree(name: str, parent: proc_dir_entry | None) -> int:
+    where = f"{parent.path}/{name}" if parent is not None else name
+    return _current.entry().proc_unregister(where, recursive=True)
+
+
+def proc_remove(pde: proc_dir_entry | None) -> None:
+    if pde is not None:
+        _current.entry().proc_unregister(pde.path, recursive=True)
+
+
+def proc_set_size(pde: proc_dir_entry, size: int) -> None:
+    pde.size = size
+    _current.entry().proc_update(pde)
+
+
+def proc_set_user(pde: proc_dir_entry, uid: int, gid: int) -> None:
+    pde.uid, pde.gid = uid, gid
+    _current.entry().proc_update(pde)
+
+
+GLOBAL_ROOT_UID = 0
+GLOBAL_ROOT_GID = 0

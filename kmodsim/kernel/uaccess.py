@@ -1,0 +1,158 @@
+"""User memory and the only doors into it: copy_to_user/copy_from_user (include/linux/uaccess.h).
+
+A handler's `buf` is a `UserPtr`: module code can't index or slice it, just as C code must
+not dereference a `__user` pointer; it reaches the bytes through these functions only.
+"""
+
+from __future__ import annotations
+
+from kmodsim.kernel import _current
+from kmodsim.kernel.errno import EFAULT, EINVAL
+
+
+class UserPtr:
+    """A `char __user *`: a place in a user program's memory; `buf + n` moves it."""
+
+    __slots__ = ("_mem", "_off", "_limit")
+
+    def __init__(self, mem: bytearray, offset: int = 0, limit: int | None = None) -> None:
+        self._mem = mem
+        self._off = offset
+        self._limit = len(mem) if limit is None else limit  # bytes the user mapped
+
+    def __add__(self, n: int) -> UserPtr:
+        return UserPtr(self._mem, self._off + int(n), self._limit)
+
+    def __sub__(self, n: int) -> UserPtr:
+        return UserPtr(self._mem, self._off - int(n), self._limit)
+
+    def __repr__(self) -> str:
+        return f"<user pointer +{self._off}>"
+
+    def __reduce__(self) -> object:
+        raise TypeError("a user pointer is only valid during the system call that passed it")
+
+    def _room(self) -> int:
+        return max(0, self._limit - self._off) if self._off >= 0 else 0
+
+
+class loff_t:
+    """A file offset passed by pointer: `ppos.value` is `*ppos`."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: int = 0) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"loff_t({self.value})"
+
+
+def _as_bytes(src: object) -> bytes | bytearray | memoryview:
+    if isinstance(src, str):
+        return src.encode()
+    if isinstance(src, (bytes, bytearray, memoryview)):
+        return src
+    raw = getattr(src, "kmod_bytes", None)  # kernel buffers (kmalloc) expose their memory
+    if raw is not None:
+        return raw()
+    raise TypeError(f"copy: expected bytes, bytearray or str, got {type(src).__name__}")
+
+
+def _check_kernel_len(buf: object, n: int, what: str) -> None:
+    size = len(buf)  # type: ignore[arg-type]
+    if n > size:
+        from kmodsim.faults import KernelBug
+
+        raise KernelBug(
+            f"{what}: {n} bytes requested but the kernel buffer holds {size}",
+            kind="out-of-bounds",
+            size=n,
+        )
+
+
+def _may_fault() -> None:
+    entry = _current.entry()
+    entry.might_sleep("copy_user")
+
+
+def copy_to_user(to: UserPtr, src: object, n: int) -> int:
+    """Copy `n` bytes of kernel memory to user memory; returns how many were NOT copied."""
+    _may_fault()
+    if not isinstance(to, UserPtr):
+        raise TypeError("copy_to_user: the destination must be the user pointer (buf)")
+    data = _as_bytes(src)
+    n = int(n)
+    if n <= 0:
+        return 0
+    _check_kernel_len(data, n, "copy_to_user")
+    done = min(n, to._room())
+    to._mem[to._off : to._off + done] = bytes(data[:done])
+    return n - done
+
+
+def copy_from_user(to: bytearray | memoryview, src: UserPtr, n: int) -> int:
+    """Copy `n` bytes of user memory into kernel memory; returns how many were NOT copied."""
+    _may_fault()
+    if not isinstance(src, UserPtr):
+        raise TypeError("copy_from_user: the source must be the user pointer (buf)")
+    if isinstance(to, (bytes, str)):
+        raise TypeError("copy_from_user: the destination must be writable, e.g. bytearray(n)")
+    target = to
+    raw = getattr(to, "kmod_bytes", None)
+    if raw is not None:
+        target = raw()
+    n = int(n)
+    if n <= 0:
+        return 0
+    _check_kernel_len(target, n, "copy_from_user")
+    done = min(n, src._room())
+    target[:done] = src._mem[src._off : src._off + done]
+    return n - done
+
+
+def get_user(src: UserPtr) -> tuple[int, int]:
+    """`err = get_user(x, ptr)` becomes `x, err = get_user(ptr)`: one byte."""
+    out = bytearray(1)
+    return out[0], (-EFAULT if copy_from_user(out, src, 1) else 0)
+
+
+def put_user(value: int, to: UserPtr) -> int:
+    return -EFAULT if copy_to_user(to, bytes([value & 0xFF]), 1) else 0
+
+
+def simple_read_from_buffer(to: UserPtr, count: int, ppos: loff_t, src: object,
+                            available: int | None = None) -> int:
+    """Read from a kernel buffer at `*ppos`, advancing it (fs/libfs.c)."""
+    data = _as_bytes(src)
+    if available is None:
+        available = len(data)
+    pos = ppos.value
+    if pos < 0:
+        return -EINVAL
+    if pos >= available or not count:
+        return 0
+    n = min(count, available - pos)
+    left = copy_to_user(to, data[pos : pos + n], n)
+    if left == n:
+        return -EFAULT
+    n -= left
+    ppos.value = pos + n
+    return n
+
+
+def simple_write_to_buffer(to: bytearray, available: int, ppos: loff_t, src: UserPtr,
+                           count: int) -> int:
+    """Write user bytes into a kernel buffer at `*ppos`, advancing it (fs/libfs.c)."""
+    pos = ppos.value
+    if pos < 0:
+        return -EINVAL
+    if pos >= available or not count:
+        return 0
+    count = min(count, available - pos)
+    left = copy_from_user(memoryview(to)[pos:], src, count)
+    if left == count:
+        return -EFAULT
+    count -= left
+    ppos.value = pos + count
+    return count

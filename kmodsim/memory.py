@@ -1,0 +1,73 @@
+"""A module's memory: its module-level variables, kept between commands with pickle.
+
+Code is not memory: functions, classes, imported modules and the kernel API are left out, and
+recreated by executing the module's stored code again. References to code inside memory (a
+proc_ops holding handlers, an instance of a class the module defines) pickle by name, because
+the module runs registered as `kmodsim.live.<name>`. Loading uses an allow-list unpickler:
+only kmodsim's kernel objects, the module's own classes and plain builtin containers.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import types
+
+from kmodsim.errors import ModuleMemoryError
+
+_CODE_TYPES = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type,
+               types.MethodType, staticmethod, classmethod)
+_SAFE_GLOBALS = {
+    ("builtins", name)
+    for name in ("set", "frozenset", "bytearray", "bytes", "complex", "slice", "range",
+                 "object", "list", "dict", "tuple", "int", "float", "str", "bool")
+} | {
+    ("collections", name) for name in ("OrderedDict", "deque", "defaultdict", "Counter")
+} | {("copyreg", "_reconstructor"), ("copyreg", "__newobj__"), ("enum", "Enum")}
+
+
+def is_memory(name: str, value: object, api: dict) -> bool:
+    if name.startswith("__") or isinstance(value, _CODE_TYPES):
+        return False
+    return not (name in api and api[name] is value)
+
+
+def memory_of(ns: dict, api: dict) -> dict:
+    return {k: v for k, v in ns.items() if is_memory(k, v, api)}
+
+
+def dump(module_name: str, variables: dict) -> bytes:
+    try:
+        return pickle.dumps(variables, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        pass
+    for name, value in variables.items():  # find the culprit for the message
+        try:
+            pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as e:
+            raise ModuleMemoryError(
+                f"kmod: module {module_name}: variable '{name}' holds a "
+                f"{type(value).__name__}, which can't be kept in kernel memory between "
+                f"commands ({_reason(e)})"
+            ) from None
+    raise ModuleMemoryError(f"kmod: module {module_name}: its variables can't be saved")
+
+
+def _reason(e: Exception) -> str:
+    text = str(e)
+    if "<lambda>" in text or "<locals>" in text:
+        return "a kernel object may only point at functions defined at the module's top level"
+    return text or type(e).__name__
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> object:
+        if module.startswith("kmodsim.live.") or module.startswith("kmodsim.kernel"):
+            return super().find_class(module, name)
+        if (module, name) in _SAFE_GLOBALS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"refusing to load {module}.{name} from the state store")
+
+
+def load(blob: bytes) -> object:
+    return _Unpickler(io.BytesIO(blob)).load()

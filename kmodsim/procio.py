@@ -1,0 +1,176 @@
+"""System calls on /proc files: open, read, write, lseek, release, and cat/echo built on them.
+
+The learner's shell is an ordinary user, so the entry's mode bits for "others" decide what
+it may do, as they would for `cat /proc/x` typed without sudo.
+"""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass
+
+from kmodsim.errors import ProcError
+from kmodsim.kernel.errno import EACCES, EFAULT, EINVAL, EIO, EISDIR, ENOENT
+from kmodsim.kernel.procfs import O_RDONLY, O_RDWR, O_WRONLY, file, proc_dir_entry
+from kmodsim.kernel.uaccess import UserPtr, loff_t
+from kmodsim.runtime import BUILTIN_PROC, KernelEntry, LoadedModule
+
+CAT_COUNT = 128 * 1024  # coreutils cat reads with a 128 KiB buffer
+RUNAWAY_BYTES = 1024 * 1024
+RUNAWAY_CALLS = 10_000
+
+
+def normalize(path: str) -> str:
+    path = path.strip()
+    if path.startswith("/proc/"):
+        path = path[len("/proc/"):]
+    return path.strip("/")
+
+
+@dataclass
+class OpenFile:
+    path: str
+    pde: proc_dir_entry | None  # None for the kernel's own files
+    lm: LoadedModule | None
+    filp: file | None
+    builtin: bytes | None = None  # contents of a kernel-provided file
+    pos: int = 0  # file position in `builtin`
+
+
+def _builtin(k: KernelEntry, path: str) -> bytes | None:
+    if path == "modules":
+        from kmodsim.formats.procmodules import render_proc_modules
+
+        return render_proc_modules(k.db).encode()
+    if path == "sys/kernel/tainted":
+        return b"%d\n" % k.taint
+    return None
+
+
+def open_file(k: KernelEntry, path: str, flags: int) -> OpenFile:
+    acc = flags & 3
+    want_read = acc in (O_RDONLY, O_RDWR)
+    want_write = acc in (O_WRONLY, O_RDWR)
+    if path in BUILTIN_PROC:
+        if path in ("sys", "sys/kernel"):
+            raise ProcError(path, EISDIR)
+        if want_write:
+            raise ProcError(path, EACCES)
+        return OpenFile(path, None, None, None, _builtin(k, path))
+    row = k.db.execute("SELECT module, is_dir, mode, data FROM proc_entries WHERE path=?",
+                       (path,)).fetchone()
+    if row is None:
+        raise ProcError(path, ENOENT)
+    owner, is_dir, mode, blob = row
+    if is_dir:
+        raise ProcError(path, EISDIR)
+    if (want_read and not mode & 0o004) or (want_write and not mode & 0o002):
+        raise ProcError(path, EACCES)
+    lm = k.load(owner) if owner else None
+    pde: proc_dir_entry = pickle.loads(blob)
+    ops = pde.proc_ops
+    if ops is None or (want_read and ops.proc_read is None) or (
+            want_write and ops.proc_write is None):
+        raise ProcError(path, EACCES)
+    filp = file(pde, flags)
+    of = OpenFile(path, pde, lm, filp)
+    if ops.proc_open is not None and lm is not None:
+        ret = k.call(lm, "open", ops.proc_open, filp.f_inode, filp)
+        if isinstance(ret, int) and ret < 0:
+            raise ProcError(path, -ret)
+    return of
+
+
+def read(k: KernelEntry, of: OpenFile, count: int) -> bytes:
+    """One read(2) of up to `count` bytes at the file's position."""
+    if of.builtin is not None:
+        chunk = of.builtin[of.pos : of.pos + count]
+        of.pos += len(chunk)
+        return chunk
+    assert of.pde is not None and of.filp is not None and of.lm is not None
+    user = bytearray(count)
+    ppos = loff_t(of.filp.f_pos)
+    ret = k.call(of.lm, "read", of.pde.proc_ops.proc_read, of.filp, UserPtr(user), count, ppos)
+    n = _result(of.path, ret, count)
+    of.filp.f_pos = ppos.value
+    return bytes(user[:n])
+
+
+def write(k: KernelEntry, of: OpenFile, data: bytes) -> int:
+    """One write(2) of `data` at the file's position; returns what the handler accepted."""
+    assert of.pde is not None and of.filp is not None and of.lm is not None
+    ppos = loff_t(of.filp.f_pos)
+    ret = k.call(of.lm, "write", of.pde.proc_ops.proc_write, of.filp,
+                 UserPtr(bytearray(data)), len(data), ppos)
+    n = _result(of.path, ret, len(data))
+    of.filp.f_pos = ppos.value
+    return n
+
+
+def release(k: KernelEntry, of: OpenFile) -> None:
+    if of.pde is None or of.lm is None or of.filp is None:
+        return
+    fn = of.pde.proc_ops.proc_release if of.pde.proc_ops else None
+    if fn is not None:
+        k.call(of.lm, "release", fn, of.filp.f_inode, of.filp)
+
+
+def _result(path: str, ret: object, count: int) -> int:
+    if ret is None:
+        ret = 0
+    if not isinstance(ret, int):
+        raise ProcError(path, EINVAL, [f"kmod: the handler returned {type(ret).__name__} "
+                                       f"{ret!r}: it must return a byte count or -errno"])
+    if ret < 0:
+        raise ProcError(path, -ret)
+    if ret > count:  # more than the buffer: the kernel would have corrupted user memory
+        raise ProcError(path, EFAULT, [f"kmod: the handler claimed {ret} bytes of a "
+                                       f"{count}-byte buffer"])
+    return ret
+
+
+def cat(k: KernelEntry, path: str) -> bytes:
+    """`cat /proc/PATH`: read until 0. A ProcError carries what was read before it."""
+    of = open_file(k, path, O_RDONLY)
+    if of.builtin is not None:
+        return of.builtin
+    out = bytearray()
+    calls = 0
+    try:
+        while True:
+            chunk = read(k, of, CAT_COUNT)
+            if not chunk:
+                break
+            out += chunk
+            calls += 1
+            if len(out) >= RUNAWAY_BYTES or calls >= RUNAWAY_CALLS:
+                bound = "1 MiB" if len(out) >= RUNAWAY_BYTES else f"{RUNAWAY_CALLS} read calls"
+                err = ProcError(path, EIO, [
+                    f"kmod: stopped reading /proc/{path} after {bound}: the read handler never "
+                    f"returned 0 (end of file). Does it advance *ppos (ppos.value) and return 0 "
+                    f"once ppos.value is past the end?"])
+                err.lines = err.lines[1:]  # cat itself saw no error: only kmodsim's note
+                err.partial = bytes(out)  # type: ignore[attr-defined]
+                raise err
+    except ProcError as e:
+        if not hasattr(e, "partial"):
+            e.partial = bytes(out)  # type: ignore[attr-defined]
+        raise
+    release(k, of)
+    return bytes(out)
+
+
+def echo(k: KernelEntry, path: str, data: bytes) -> int:
+    """`echo DATA > /proc/PATH`: stdio keeps writing the rest until all is taken."""
+    of = open_file(k, path, O_WRONLY)
+    done = zero_runs = 0
+    while done < len(data):  # nothing to write, no write(2): as stdio does
+        n = write(k, of, data[done:])
+        done += n
+        zero_runs = zero_runs + 1 if n == 0 else 0
+        if zero_runs >= RUNAWAY_CALLS:
+            raise ProcError(path, EIO, [f"kmod: the write handler accepted 0 bytes "
+                                        f"{RUNAWAY_CALLS} times in a row: it must return how "
+                                        f"many bytes it took"])
+    release(k, of)
+    return done
