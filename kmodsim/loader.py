@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from kmodsim.errors import InsmodError, KmodError, strerror
 from kmodsim.runtime import KernelEntry, LoadedModule, modinfo_json
 from kmodsim.taint import (
-    TAINT_OOT_MODULE, TAINT_PROPRIETARY_MODULE, add_module_taint,
+    TAINT_OOT_MODULE,
+    TAINT_PROPRIETARY_MODULE,
+    add_module_taint,
 )
 
 # license_is_gpl_compatible() in include/linux/license.h

@@ -45,10 +45,11 @@ def dump(module_name: str, variables: dict) -> bytes:
         try:
             pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as e:
+            why = _reason(e)
             raise ModuleMemoryError(
                 f"kmod: module {module_name}: variable '{name}' holds a "
                 f"{type(value).__name__}, which can't be kept in kernel memory between "
-                f"commands ({_reason(e)})"
+                f"commands" + (f" ({why})" if why else "")
             ) from None
     raise ModuleMemoryError(f"kmod: module {module_name}: its variables can't be saved")
 
@@ -57,6 +58,8 @@ def _reason(e: Exception) -> str:
     text = str(e)
     if "<lambda>" in text or "<locals>" in text:
         return "a kernel object may only point at functions defined at the module's top level"
+    if text.startswith("cannot pickle"):  # says no more than the type already did
+        return ""
     return text or type(e).__name__
 
 

@@ -143,8 +143,9 @@ def cat(k: KernelEntry, path: str) -> bytes:
                 break
             out += chunk
             calls += 1
-            if len(out) >= RUNAWAY_BYTES or calls >= RUNAWAY_CALLS:
-                bound = "1 MiB" if len(out) >= RUNAWAY_BYTES else f"{RUNAWAY_CALLS} read calls"
+            if len(out) > RUNAWAY_BYTES or calls >= RUNAWAY_CALLS:
+                bound = ("more than 1 MiB" if len(out) > RUNAWAY_BYTES
+                         else f"{RUNAWAY_CALLS} read calls")
                 err = ProcError(path, EIO, [
                     f"kmod: stopped reading /proc/{path} after {bound}: the read handler never "
                     f"returned 0 (end of file). Does it advance *ppos (ppos.value) and return 0 "

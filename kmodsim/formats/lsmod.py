@@ -11,7 +11,7 @@ def render_lsmod(rows: Iterable[tuple[str, int, int, list[str]]]) -> str:
     """`Module  Size  Used by`, then `%-19s %8lu  %d` and ` a,b` holders, no trailing space."""
     lines = [HEADER]
     for name, size, refcnt, holders in rows:
-        line = "%-19s %8d  %d" % (name, size, refcnt)
+        line = f"{name:<19} {size:>8}  {refcnt}"
         if holders:
             line += " " + ",".join(holders)
         lines.append(line)

@@ -99,7 +99,7 @@ def spin_is_locked(lock: spinlock_t) -> bool:
 
 
 def spin_lock_irqsave(lock: spinlock_t) -> int:
-    """C's `spin_lock_irqsave(&lock, flags)` macro stores into flags: `flags = spin_lock_irqsave(lock)`."""
+    """C's `spin_lock_irqsave(&lock, flags)` fills flags in: `flags = spin_lock_irqsave(lock)`."""
     entry = _current.entry()
     flags = entry.local_irq_save()
     entry.lock_acquire(lock, sleeping=False)
