@@ -1,21 +1,25 @@
-"""The fault catcher: Python errors in module code become the kernel's own reports.
+"""The fault catcher: errors in module code become the kernel's own reports.
 
-A learner's bug must never reach them as a Python traceback: it becomes an Oops in the ring
-buffer, laid out as x86-64 kernels print it, then one line of kmodsim's hint naming the
-module's file and line. The task that hit it dies (the shell shows `Killed`).
+A learner's bug must never reach them as a Python traceback: it becomes the report the real
+kernel prints (Oops, KASAN, lockdep, watchdog…), laid out as x86-64 kernels print it, then one
+line of kmodsim's hint naming the module's file and line. A fault that kills the task makes
+the command die as a killed process does (`Killed`, status 137).
 """
 
 from __future__ import annotations
 
+import sys
 import traceback
+import zlib
 from dataclasses import dataclass
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kmodsim.runtime import KernelEntry
+    from kmodsim.runtime import KernelEntry, LoadedModule
 
 KERNEL_RELEASE = "6.8.0-kmodsim"
+KERNEL_IDENT = f"{KERNEL_RELEASE} #1"
 HARDWARE = "kmodsim virtual machine, BIOS kmodsim 01/01/2024"
 
 # The kernel's own frames on the way into a module hook, innermost first.
@@ -33,22 +37,23 @@ KERNEL_PATHS = {
              "__x64_sys_openat+0x55/0xa0"],
     "release": ["proc_reg_release+0x55/0x80", "__fput+0xf3/0x2b0", "task_work_run+0x5d/0x90",
                 "syscall_exit_to_user_mode+0x1de/0x1f0"],
-    "lseek": ["proc_reg_llseek+0x4a/0x70", "ksys_lseek+0x82/0xc0", "__x64_sys_lseek+0x18/0x20"],
 }
 SYSCALL_ENTRY = ["do_syscall_64+0x5d/0x90", "entry_SYSCALL_64_after_hwframe+0x6e/0xd8"]
 
 
-class KernelBug(Exception):
-    """A fault the kernel itself detects in module code (bad copy length, double unlock…)."""
-
-    def __init__(self, message: str, kind: str = "bug", size: int = 0) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.size = size
-
-
 class TaskDied(Exception):
-    """The current task was killed by an Oops; the machine commits and reports `Killed`."""
+    """The current task was killed in the kernel; the machine commits, then says `Killed`."""
+
+
+class KernelFault(BaseException):
+    """A fault the kernel detects in module code. A BaseException, so that module code's
+    `except Exception:` can't swallow it, just as C code can't catch a page fault."""
+
+    kills = True  # the task dies after the report
+    taint: int | None = 7  # TAINT_DIE
+
+    def report(self, k: KernelEntry, lm: LoadedModule | None, frames: list[Frame]) -> None:
+        oops(k, self, lm, frames)
 
 
 @dataclass
@@ -59,70 +64,137 @@ class Frame:
     offset: int
     size: int
 
+    def symbol(self, module: str) -> str:
+        return f"{self.function}+0x{self.offset:x}/0x{self.size:x} [{module}]"
 
-def module_frames(tb: TracebackType | None, module_file: str) -> list[Frame]:
-    """The module's own frames in the traceback, innermost first, with fake code offsets."""
-    frames = []
-    for frame, lineno in traceback.walk_tb(tb):
-        code = frame.f_code
-        if frame.f_globals.get("__kmod_source__") != module_file:
-            continue
-        lines = [ln for _, _, ln in code.co_lines() if ln is not None] or [code.co_firstlineno]
-        first, last = min(lines + [code.co_firstlineno]), max(lines)
-        offset = max(0, lineno - first) * 0x10 + 0x5
-        size = max(0x20, (last - first + 2) * 0x10)
-        frames.append(Frame(code.co_name, code.co_filename, lineno, offset, size))
+    @property
+    def where(self) -> str:
+        return f"{self.filename}:{self.lineno} in {self.function}()"
+
+
+def _frame(code: object, lineno: int) -> Frame:
+    lines = [ln for _, _, ln in code.co_lines() if ln is not None]  # type: ignore[attr-defined]
+    first = min(lines + [code.co_firstlineno])  # type: ignore[attr-defined]
+    last = max(lines or [first])
+    return Frame(code.co_name, code.co_filename, lineno,  # type: ignore[attr-defined]
+                 max(0, lineno - first) * 0x10 + 0x5, max(0x20, (last - first + 2) * 0x10))
+
+
+def frames_from_traceback(tb: TracebackType | None, path: str) -> list[Frame]:
+    """The module's own frames in a traceback, innermost first."""
+    frames = [_frame(f.f_code, ln) for f, ln in traceback.walk_tb(tb)
+              if f.f_globals.get("__kmod_source__") == path]
     frames.reverse()
     return frames
 
 
+def live_frames(path: str) -> list[Frame]:
+    """The module's own frames on the current stack, innermost first."""
+    frames = []
+    f: FrameType | None = sys._getframe(1)
+    while f is not None:
+        if f.f_globals.get("__kmod_source__") == path:
+            frames.append(_frame(f.f_code, f.f_lineno))
+        f = f.f_back
+    return frames
+
+
+def module_base(name: str) -> int:
+    """Where module NAME's text would sit: stable per name, in the module area."""
+    return 0xFFFFFFFFC0000000 + (zlib.crc32(name.encode()) & 0xFFFF) * 0x1000
+
+
+def cpu_line(k: KernelEntry) -> str:
+    return f"CPU: 0 PID: {k.pid} Comm: {k.comm} {k.tainted_text()} {KERNEL_IDENT}"
+
+
+def call_trace(k: KernelEntry, frames: list[Frame], module: str, top: list[str] = ()) -> list[str]:  # type: ignore[assignment]
+    lines = ["Call Trace:", " <TASK>"]
+    lines += [f" {t}" for t in top]
+    lines += [f" {f.symbol(module)}" for f in frames]
+    lines += [f" {t}" for t in KERNEL_PATHS.get(k.hook_kind, []) + SYSCALL_ENTRY]
+    lines.append(" </TASK>")
+    return lines
+
+
+def dump_stack(k: KernelEntry, frames: list[Frame], module: str,
+               top: list[str] = ("dump_stack_lvl+0x48/0x70", "dump_stack+0x10/0x20")  # type: ignore[assignment]
+               ) -> list[str]:
+    return [cpu_line(k), f"Hardware name: {HARDWARE}", *call_trace(k, frames, module, top)]
+
+
 def is_null_deref(exc: BaseException) -> bool:
-    text = str(exc)
-    return isinstance(exc, (AttributeError, TypeError)) and "'NoneType'" in text
+    return isinstance(exc, (AttributeError, TypeError)) and "'NoneType'" in str(exc)
 
 
-def oops_lines(entry: KernelEntry, exc: BaseException, module: str, path: str,
-               frames: list[Frame], oops_number: int) -> list[tuple[int, str]]:
-    """The Oops report as (level, line) records."""
-    out: list[tuple[int, str]] = []
-    rip = (f"{frames[0].function}+0x{frames[0].offset:x}/0x{frames[0].size:x} [{module}]"
-           if frames else f"0x0 [{module}]")
-    if is_null_deref(exc):
-        out += [
-            (1, "BUG: kernel NULL pointer dereference, address: 0000000000000000"),
-            (1, "#PF: supervisor read access in kernel mode"),
-            (1, "#PF: error_code(0x0000) - not-present page"),
-            (6, "PGD 0 P4D 0 "),
-            (4, f"Oops: 0000 [#{oops_number}] PREEMPT SMP NOPTI"),
-        ]
+def oops(k: KernelEntry, exc: BaseException, lm: LoadedModule | None, frames: list[Frame],
+         first_lines: list[tuple[int, str]] | None = None, code: str = "0000",
+         rip: str | None = None) -> None:
+    """An Oops: the first lines say what happened, then the task's state and trace."""
+    module = lm.name if lm else "?"
+    if first_lines is None:
+        if is_null_deref(exc):
+            first_lines = page_fault_lines(0, "read")
+        else:  # any other error in module code: the kernel's BUG() trap
+            where = f"{frames[0].filename}:{frames[0].lineno}" if frames else "?"
+            first_lines = [(4, "------------[ cut here ]------------"),
+                           (2, f"kernel BUG at {where}!")]
+            code = "invalid opcode: 0000"
+    number = int(k.meta("oops_count", 0)) + 1  # type: ignore[arg-type]
+    k.set_meta("oops_count", number)
+    if rip is None:
+        rip = frames[0].symbol(module) if frames else f"0x{module_base(module):x}"
+    lines = [*first_lines, (4, f"Oops: {code} [#{number}] PREEMPT SMP NOPTI"),
+             (4, cpu_line(k)), (4, f"Hardware name: {HARDWARE}"), (4, f"RIP: 0010:{rip}")]
+    lines += [(4, t) for t in call_trace(k, frames[1:], module)]
+    lines += [(4, f"Modules linked in: {k.modules_linked_in()}"),
+              (4, "---[ end trace 0000000000000000 ]---")]
+    k.log_lines(lines)
+    k.add_taint(7)  # D: the kernel died (once)
+
+
+def page_fault_lines(address: int, access: str) -> list[tuple[int, str]]:
+    if address < 4096:
+        first = f"BUG: kernel NULL pointer dereference, address: {address:016x}"
     else:
-        where = f"{frames[0].filename}:{frames[0].lineno}" if frames else path
-        out += [
-            (4, "------------[ cut here ]------------"),
-            (2, f"kernel BUG at {where}!"),
-            (4, f"Oops: invalid opcode: 0000 [#{oops_number}] PREEMPT SMP NOPTI"),
-        ]
-    out += [
-        (4, f"CPU: 0 PID: {entry.pid} Comm: {entry.comm} {entry.tainted_text()} "
-            f"{KERNEL_RELEASE} #1"),
-        (4, f"Hardware name: {HARDWARE}"),
-        (4, f"RIP: 0010:{rip}"),
-        (4, "Call Trace:"),
-        (4, " <TASK>"),
-    ]
-    for f in frames[1:]:
-        out.append((4, f" {f.function}+0x{f.offset:x}/0x{f.size:x} [{module}]"))
-    for line in KERNEL_PATHS.get(entry.hook_kind, []) + SYSCALL_ENTRY:
-        out.append((4, f" {line}"))
-    out += [
-        (4, " </TASK>"),
-        (4, f"Modules linked in: {entry.modules_linked_in()}"),
-        (4, "---[ end trace 0000000000000000 ]---"),
-    ]
-    return out
+        first = f"BUG: unable to handle page fault for address: {address:016x}"
+    error = {"read": "0x0000", "write": "0x0002", "instruction fetch": "0x0010"}[access]
+    what = access if access == "instruction fetch" else f"{access} access"
+    return [(1, first), (1, f"#PF: supervisor {what} in kernel mode"),
+            (1, f"#PF: error_code({error}) - not-present page"), (6, "PGD 0 P4D 0 ")]
 
 
-def hint_line(exc: BaseException, frames: list[Frame]) -> str:
-    where = f"{frames[0].filename}:{frames[0].lineno} in {frames[0].function}()" if frames else ""
+def hint_for_exception(exc: BaseException, frames: list[Frame]) -> str:
     what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return f"kmodsim: hint: {what}" + (f" at {where}" if where else "")
+    return f"kmodsim: hint: {what}" + (f" at {frames[0].where}" if frames else "")
+
+
+class PageFault(KernelFault):
+    """Code or data that is no longer there (a module unloaded under a /proc entry)."""
+
+    def __init__(self, address: int, why: str) -> None:
+        super().__init__(why)
+        self.address = address
+        self.why = why
+
+    def report(self, k: KernelEntry, lm: LoadedModule | None, frames: list[Frame]) -> None:
+        oops(k, self, lm, frames, page_fault_lines(self.address, "instruction fetch"),
+             code="0010", rip=f"0x{self.address:x}")
+        k.hint(f"kmodsim: hint: {self.why}")
+
+
+class KernelBugFault(KernelFault):
+    """BUG()/BUG_ON() in module code, or an API misuse the kernel would BUG on."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+
+    def report(self, k: KernelEntry, lm: LoadedModule | None, frames: list[Frame]) -> None:
+        oops(k, self, lm, frames)
+        k.hint("kmodsim: hint: " + (self.hint or str(self)) +
+               (f" at {frames[0].where}" if frames else ""))
+
+
+# A misuse the kernel itself would trap on (bad copy length, double unlock…): same report.
+KernelBug = KernelBugFault

@@ -78,6 +78,9 @@ class ModuleImage:
         return None
 
     def _unload(self, k: KernelEntry, lm: LoadedModule, err: int) -> KmodError:
+        from kmodsim.kmemleak import report_leaks
+
+        report_leaks(k, lm)
         k.db.execute("DELETE FROM modules WHERE name=?", (self.name,))
         lm.dirty = False
         k.forget(self.name)

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from kmodsim.dmesg.record import Record
 from kmodsim.errors import InsmodError, Killed, KmodError, ProcError, RmmodError, strerror
 from kmodsim.faults import TaskDied
 from kmodsim.runtime import KernelEntry
+from kmodsim.kmemleak import report_leaks
 from kmodsim.store import Store, meta_get
 
 if TYPE_CHECKING:
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
 _INSMOD_TEXT = {8: "Invalid module format", 2: "Unknown symbol in module",
                 3: "Module has wrong symbol version", 22: "Invalid parameters"}
 PAGE = 4096
+# KERN_ERR and worse reach the console, as on a distribution kernel booted with `quiet`
+CONSOLE_LOGLEVEL_DEFAULT = 4
 
 
 def insmod_strerror(err: int) -> str:
@@ -53,25 +57,52 @@ class ModuleInfo:
 
 
 class Machine:
-    def __init__(self, home: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, home: str | os.PathLike[str] | None = None,
+                 console: TextIO | None = None) -> None:
         self.store = Store(home)
+        self.console = console  # where the kernel console shows urgent messages (stderr)
 
     def close(self) -> None:
         self.store.close()
 
     @contextmanager
-    def _kernel(self) -> Iterator[KernelEntry]:
+    def _kernel(self, allow_panicked: bool = False) -> Iterator[KernelEntry]:
         """Enter the kernel: one transaction; an Oops still commits, then reports `Killed`."""
         died = False
         with self.store.transaction() as db:
             k = KernelEntry(db)
+            if not allow_panicked:
+                _refuse_if_panicked(k.meta("panicked"))
             try:
                 yield k
             except TaskDied:
                 died = True
             k.finish()
+        if self.console is not None and k.logged:
+            self._to_console(k)
         if died:
             raise Killed()
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A look at the machine that runs no module code (lsmod, proc ls)."""
+        with self.store.transaction() as db:
+            _refuse_if_panicked(meta_get(db, "panicked"))
+            yield db
+
+    def _to_console(self, k: KernelEntry) -> None:
+        """The console shows records more urgent than console_loglevel, as they are logged."""
+        if not int(k.meta("console_enabled", 1)):  # type: ignore[arg-type]
+            return
+        level = int(k.meta("console_loglevel", CONSOLE_LOGLEVEL_DEFAULT))  # type: ignore[arg-type]
+        out = []
+        for r in k.logged:
+            if r.level < level:
+                prefix = "[%5d.%06d] " % divmod(r.ts_usec, 1_000_000)
+                out.extend(prefix + line + "\n" for line in r.text.split("\n"))
+        if out:
+            self.console.write("".join(out))  # type: ignore[union-attr]
+            self.console.flush()  # type: ignore[union-attr]
 
     # -- insmod / rmmod --------------------------------------------------------------------
     def insmod(self, path: str, args: list[str] | tuple[str, ...] = ()) -> None:
@@ -107,6 +138,7 @@ class Machine:
             lm.state = "Unloading"
             if fn is not None and state == "Live":
                 k.call(lm, "exit", fn)
+            report_leaks(k, lm)
             k.db.execute("DELETE FROM modules WHERE name=?", (name,))
             k.forget(name)
             k.set_meta("last_unloaded", name)
@@ -114,7 +146,7 @@ class Machine:
     # -- lsmod and /proc/modules --------------------------------------------------------
     def modules(self) -> list[ModuleInfo]:
         """Loaded modules, newest first (the order of /proc/modules)."""
-        with self.store.transaction() as db:
+        with self._read() as db:
             rows = db.execute("SELECT name, size, refcnt, state, taints FROM modules "
                               "ORDER BY load_order DESC").fetchall()
         return [ModuleInfo(n, s, r, [], st, t) for n, s, r, st, t in rows]
@@ -123,7 +155,7 @@ class Machine:
     def proc_list(self) -> list[str]:
         from kmodsim.runtime import BUILTIN_PROC
 
-        with self.store.transaction() as db:
+        with self._read() as db:
             paths = [r[0] for r in db.execute("SELECT path FROM proc_entries")]
         return sorted(set(paths) | BUILTIN_PROC)
 
@@ -174,15 +206,15 @@ class Machine:
         return records
 
     def boot_time(self) -> float:
-        with self._kernel() as k:
+        with self._kernel(allow_panicked=True) as k:
             return k.boot_time
 
     def set_console_level(self, level: int) -> None:
-        with self._kernel() as k:
+        with self._kernel(allow_panicked=True) as k:
             k.set_meta("console_loglevel", int(level))
 
     def set_console_enabled(self, on: bool) -> None:
-        with self._kernel() as k:
+        with self._kernel(allow_panicked=True) as k:
             k.set_meta("console_enabled", int(bool(on)))
 
     def run_timers(self) -> None:
@@ -212,6 +244,12 @@ class Machine:
         with self.store.transaction() as db:
             row = db.execute("SELECT modinfo FROM modules WHERE name=?", (name,)).fetchone()
         return None if row is None else [tuple(x) for x in json.loads(row[0])]
+
+
+def _refuse_if_panicked(panicked: object) -> None:
+    if panicked:
+        raise KmodError(f"kmod: the kernel has panicked ({panicked}); only `kmod dmesg` and "
+                        f"`kmod reboot` work until you run `kmod reboot`")
 
 
 def module_size(code_len: int) -> int:

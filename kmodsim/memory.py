@@ -36,9 +36,10 @@ def memory_of(ns: dict, api: dict) -> dict:
     return {k: v for k, v in ns.items() if is_memory(k, v, api)}
 
 
-def dump(module_name: str, variables: dict) -> bytes:
+def dump(module_name: str, variables: dict, allocations: dict) -> bytes:
+    """Pickle (variables, allocations) together, so shared objects stay shared."""
     try:
-        return pickle.dumps(variables, protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps((variables, allocations), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:
         pass
     for name, value in variables.items():  # find the culprit for the message

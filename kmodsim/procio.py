@@ -66,6 +66,8 @@ def open_file(k: KernelEntry, path: str, flags: int) -> OpenFile:
         raise ProcError(path, EISDIR)
     if (want_read and not mode & 0o004) or (want_write and not mode & 0o002):
         raise ProcError(path, EACCES)
+    if owner and k.module_row(owner) is None:
+        _gone(k, path, owner, "read" if want_read else "write")
     lm = k.load(owner) if owner else None
     pde: proc_dir_entry = pickle.loads(blob)
     ops = pde.proc_ops
@@ -79,6 +81,18 @@ def open_file(k: KernelEntry, path: str, flags: int) -> OpenFile:
         if isinstance(ret, int) and ret < 0:
             raise ProcError(path, -ret)
     return of
+
+
+def _gone(k: KernelEntry, path: str, owner: str, kind: str) -> None:
+    """The entry outlived its module: its handlers point into freed module memory."""
+    from kmodsim.faults import PageFault, TaskDied, module_base
+
+    k.hook_kind = kind
+    PageFault(module_base(owner) + 0x40,
+              f"/proc/{path} was created by module {owner}, which was removed without "
+              f"remove_proc_entry(): its handlers are gone with it (call remove_proc_entry "
+              f"in the exit function)").report(k, None, [])
+    raise TaskDied()
 
 
 def read(k: KernelEntry, of: OpenFile, count: int) -> bytes:

@@ -16,17 +16,34 @@ import time
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kmodsim import memory
 from kmodsim.dmesg.record import Record
 from kmodsim.errors import KmodError
-from kmodsim.faults import KernelBug, TaskDied, hint_line, module_frames, oops_lines
+from kmodsim import lockdep
+from kmodsim.faults import (
+    KernelBugFault,
+    KernelFault,
+    TaskDied,
+    dump_stack,
+    frames_from_traceback,
+    hint_for_exception,
+    live_frames,
+    module_base,
+    oops,
+)
 from kmodsim.kernel import _current
 from kmodsim.kernel.module import EXIT_HOOK, INIT_HOOK
 from kmodsim.store import meta_set
-from kmodsim.taint import TAINT_DIE, TAINT_WARN, module_flags, taint_text
+from kmodsim.taint import TAINT_WARN, module_flags, taint_text
+
+if TYPE_CHECKING:
+    from kmodsim.kernel.slab import KernelBuffer
+    from kmodsim.watchdog import Watchdog
 
 LOG_BUF_LEN = 128 * 1024
+KMALLOC_BASE = 0xFFFF888104A1C000  # where kmalloc'd objects sit (the direct map)
 RECORD_OVERHEAD = 16  # bytes a record's descriptor costs in the kernel's ring buffer
 LIVE_PREFIX = "kmodsim.live."
 
@@ -43,6 +60,7 @@ class LoadedModule:
     module: types.ModuleType
     load_order: int = 0
     dirty: bool = field(default=False)
+    allocs: dict[int, KernelBuffer] = field(default_factory=dict)  # kmalloc'd, by address
 
     @property
     def ns(self) -> dict:
@@ -61,16 +79,18 @@ class KernelEntry:
         self.pid = os.getpid()
         self.comm = comm
         self.modules: dict[str, LoadedModule] = {}
-        self.records: list[Record] = []
+        self.records: list[Record] = []  # logged, not yet written to the store
+        self.logged: list[Record] = []  # everything this entry logged (for the console)
         self._open_record = False  # last record still waits for its continuation
         self._meta: dict[str, object] = dict(db.execute("SELECT key, value FROM meta"))
         self._meta_dirty: set[str] = set()
         if "boot_time" not in self._meta:
             self.set_meta("boot_time", time.time())
         self.hook_kind = ""
-        self.held: list[object] = []  # locks this task holds, in order taken
+        self.held: list[lockdep.Held] = []  # locks this task holds, in order taken
         self.irqs_disabled = 0
         self.hints = os.environ.get("KMODSIM_NO_HINTS", "") in ("", "0")
+        self.watchdog: Watchdog | None = None  # armed while module code runs
 
     # -- machine-wide values -------------------------------------------------------------
     def meta(self, key: str, default: object = None) -> object:
@@ -144,7 +164,8 @@ class KernelEntry:
         lm = self.instantiate(name, path, marshal.loads(code), state=state, taints=taints,
                               has_exit=bool(has_exit), load_order=load_order)
         if blob is not None:
-            lm.ns.update(memory.load(blob))  # type: ignore[arg-type]
+            variables, lm.allocs = memory.load(blob)  # type: ignore[misc]
+            lm.ns.update(variables)
         return lm
 
     def instantiate(self, name: str, path: str, code: types.CodeType, *, state: str,
@@ -174,7 +195,7 @@ class KernelEntry:
         sys.modules.pop(LIVE_PREFIX + name, None)
 
     def save(self, lm: LoadedModule) -> None:
-        blob = memory.dump(lm.name, memory.memory_of(lm.ns, _api()))
+        blob = memory.dump(lm.name, memory.memory_of(lm.ns, _api()), lm.allocs)
         self.db.execute("UPDATE modules SET memory=?, state=?, taints=? WHERE name=?",
                         (blob, lm.state, lm.taints, lm.name))
 
@@ -200,78 +221,59 @@ class KernelEntry:
 
     # -- running module code -----------------------------------------------------------------
     def call(self, lm: LoadedModule, kind: str, fn: Callable, *args: object) -> object:
-        """Run one hook of module `lm` under the fault catcher."""
+        """Run one hook of module `lm` under the fault catcher and the watchdog."""
+        from kmodsim.watchdog import Watchdog
+
         saved = _current.enter(self, lm)
         self.hook_kind = kind
         lm.dirty = True
+        self.watchdog = Watchdog()
+        self.watchdog.arm()
         try:
-            return fn(*args)
+            result = fn(*args)
         except (KmodError, TaskDied):
             raise
+        except KernelFault as fault:
+            self.watchdog.disarm()
+            fault.report(self, lm, frames_from_traceback(fault.__traceback__, lm.path))
+            if fault.kills:
+                raise TaskDied() from None
+            return None
         except Exception as exc:  # noqa: BLE001 - any error in module code is an Oops
-            self.oops(lm, exc)
+            self.watchdog.disarm()
+            frames = frames_from_traceback(exc.__traceback__, lm.path)
+            oops(self, exc, lm, frames)
+            self.hint(hint_for_exception(exc, frames))
             raise TaskDied() from None
         finally:
+            self.watchdog.disarm()
+            self.watchdog = None
             _current.leave(saved)
+        lockdep.check_return_to_user(self)
+        return result
 
-    def oops(self, lm: LoadedModule, exc: BaseException) -> None:
-        frames = module_frames(exc.__traceback__, lm.path)
-        number = int(self.meta("oops_count", 0)) + 1  # type: ignore[arg-type]
-        self.set_meta("oops_count", number)
-        if isinstance(exc, KernelBug):
-            self.printk(3, f"BUG: {exc}\n")
-        self.log_lines(oops_lines(self, exc, lm.name, lm.path, frames, number))
-        self.add_taint(TAINT_DIE)
-        self.hint(hint_line(exc, frames))
+    def sleep(self, seconds: float) -> None:
+        """The task sleeps: real time passes, and the soft-lockup watchdog is not counting."""
+        watchdog = self.watchdog
+        if watchdog is not None:
+            watchdog.pause()
+        try:
+            if seconds > 0:
+                time.sleep(seconds)
+        finally:
+            if watchdog is not None:
+                watchdog.resume()
 
-    def warn(self, lm: LoadedModule | None, message: str) -> None:
-        """WARN(): a report with a trace; the code goes on."""
-        self.log_lines([(4, "------------[ cut here ]------------"), (4, message)])
-        where = f" [{lm.name}]" if lm else ""
-        self.log_lines([
-            (4, f"WARNING: CPU: 0 PID: {self.pid} at fs/proc/generic.c:386 "
-                f"proc_register+0x11d/0x190{where}"),
-            (4, f"Modules linked in: {self.modules_linked_in()}"),
-            (4, f"CPU: 0 PID: {self.pid} Comm: {self.comm} {self.tainted_text()}"),
-            (4, "---[ end trace 0000000000000000 ]---"),
-        ])
+    def warn(self, lm: LoadedModule | None, at: str, message: str) -> None:
+        """WARN(): `cut here`, the message, where, and a stack dump; the code goes on."""
+        frames = live_frames(lm.path) if lm else []
+        lines = ["------------[ cut here ]------------", message,
+                 f"WARNING: CPU: 0 PID: {self.pid} at {at}",
+                 f"Modules linked in: {self.modules_linked_in()}",
+                 *dump_stack(self, frames, lm.name if lm else "?", []),
+                 "---[ end trace 0000000000000000 ]---"]
+        self.log_lines([(4, line) for line in lines])
         self.add_taint(TAINT_WARN)
-
-    # -- locks (the state lives in the lock object, part of module memory) -----------------
-    def lock_acquire(self, lock: object, sleeping: bool) -> None:
-        if sleeping:
-            self.might_sleep("mutex_lock")
-        owner = lock.owner  # type: ignore[attr-defined]
-        if owner is not None:
-            from kmodsim.faults import KernelBug
-
-            if owner == self.pid:
-                raise KernelBug(f"possible recursive locking detected: {lock!r}",
-                                kind="deadlock")
-            raise KernelBug(f"task {self.comm}:{self.pid} would wait forever for {lock!r}",
-                            kind="deadlock")
-        lock.owner = self.pid  # type: ignore[attr-defined]
-        lock.owner_comm = self.comm  # type: ignore[attr-defined]
-        self.held.append(lock)
-
-    def lock_try(self, lock: object) -> bool:
-        if lock.owner is not None:  # type: ignore[attr-defined]
-            return False
-        lock.owner = self.pid  # type: ignore[attr-defined]
-        lock.owner_comm = self.comm  # type: ignore[attr-defined]
-        self.held.append(lock)
-        return True
-
-    def lock_release(self, lock: object) -> None:
-        if lock.owner is None:  # type: ignore[attr-defined]
-            raise KernelBug(f"bad unlock balance detected: {lock!r} is not locked",
-                            kind="unlock")
-        lock.owner = None  # type: ignore[attr-defined]
-        lock.owner_comm = ""  # type: ignore[attr-defined]
-        for i, held in enumerate(self.held):
-            if held is lock:
-                del self.held[i]
-                break
 
     def local_irq_save(self) -> int:
         flags = 0 if self.irqs_disabled else 0x200  # X86_EFLAGS_IF
@@ -281,8 +283,42 @@ class KernelEntry:
     def local_irq_restore(self, flags: int) -> None:
         self.irqs_disabled = max(0, self.irqs_disabled - 1)
 
-    def might_sleep(self, what: str) -> None:
-        """Hook for the atomic-context checks; sleeping is fine when no spinlock is held."""
+    # -- kmalloc'd memory ------------------------------------------------------------------
+    def slab_alloc(self, buf: KernelBuffer) -> KernelBuffer:
+        lm = _current.module()
+        frames = live_frames(lm.path) if lm else []
+        offset = int(self.meta("kmalloc_offset", 0))  # type: ignore[arg-type]
+        self.set_meta("kmalloc_offset", offset + max(64, (len(buf) + 63) // 64 * 64))
+        addr = KMALLOC_BASE + offset
+        module = lm.name if lm else "?"
+        info = buf.__dict__
+        info.update(addr=addr, pid=self.pid, comm=self.comm, freed=False,
+                    jiffies=self.jiffies(), owner=module,
+                    site=frames[0].symbol(module) if frames else "?",
+                    site_addr=module_base(module) + (frames[0].offset if frames else 0),
+                    where=frames[0].where if frames else "?")
+        if lm is not None:
+            lm.allocs[addr] = buf
+        return buf
+
+    def slab_free(self, buf: object) -> None:
+        from kmodsim.kasan import KasanFault
+        from kmodsim.kernel.slab import KernelBuffer
+
+        if not isinstance(buf, KernelBuffer):
+            raise KasanFault("invalid-free", "free", 0, buf, 0)
+        info = buf.__dict__
+        if info.get("freed"):
+            raise KasanFault("double-free", "free", len(buf), buf, 0)
+        lm = _current.module()
+        frames = live_frames(lm.path) if lm else []
+        info.update(freed=True, free_pid=self.pid,
+                    free_site=frames[0].symbol(lm.name) if frames and lm else "?")
+
+    def jiffies(self) -> int:
+        from kmodsim.kernel.delay import HZ, INITIAL_JIFFIES
+
+        return (INITIAL_JIFFIES + self.now_usec() * HZ // 1_000_000) & 0xFFFFFFFF
 
     # -- procfs ----------------------------------------------------------------------------
     def proc_register(self, pde: object) -> object | None:
@@ -299,7 +335,8 @@ class KernelEntry:
         if self.db.execute("SELECT 1 FROM proc_entries WHERE path=?", (where,)).fetchone() \
                 or where in BUILTIN_PROC:
             shown = f"/proc/{where}" if pde.parent is None else where
-            self.warn(lm, f"proc_dir_entry '{shown}' already registered")
+            self.warn(lm, "fs/proc/generic.c:386 proc_register+0x11d/0x190",
+                      f"proc_dir_entry '{shown}' already registered")
             return None
         self.db.execute("INSERT INTO proc_entries VALUES (?, ?, ?, ?, ?)",
                         (where, pde.owner, int(pde.is_dir), pde.mode, self._pde_blob(pde)))
@@ -311,7 +348,7 @@ class KernelEntry:
         try:
             return pickle.dumps(pde, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as e:
-            raise KernelBug(f"proc entry {pde!r} can't be registered: {e}") from None
+            raise KernelBugFault(f"proc entry {pde!r} can't be registered: {e}") from None
 
     def proc_update(self, pde: object) -> None:
         self.db.execute("UPDATE proc_entries SET data=? WHERE path=?",
@@ -354,6 +391,7 @@ class KernelEntry:
         rows = [(r.seq, r.ts_usec, r.level, r.facility, int(r.cont), r.caller, r.text)
                 for r in self.records]
         self.db.executemany("INSERT INTO log VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        self.logged.extend(self.records)
         used = int(self.meta("log_bytes", 0)) + sum(  # type: ignore[arg-type]
             len(r.text.encode("utf-8", "surrogateescape")) + RECORD_OVERHEAD
             for r in self.records)

@@ -5,6 +5,22 @@ form returns the value instead (documented on each function).
 """
 
 from kmodsim.kernel.errno import *
+from kmodsim.kernel.delay import (
+    HZ,
+    cond_resched,
+    fsleep,
+    get_jiffies,
+    jiffies_to_msecs,
+    mdelay,
+    msecs_to_jiffies,
+    msleep,
+    msleep_interruptible,
+    ndelay,
+    schedule,
+    ssleep,
+    udelay,
+    usleep_range,
+)
 from kmodsim.kernel.errno import IS_ERR_VALUE
 from kmodsim.kernel.locking import (
     DEFINE_MUTEX,
@@ -43,6 +59,7 @@ from kmodsim.kernel.module import (
     module_param,
     module_param_array,
 )
+from kmodsim.kernel.panic import BUG, BUG_ON, WARN, WARN_ON, WARN_ON_ONCE, dump_stack, panic
 from kmodsim.kernel.printk import (
     KERN_ALERT,
     KERN_CONT,
@@ -108,6 +125,27 @@ from kmodsim.kernel.procfs import (
     proc_set_user,
     remove_proc_entry,
     remove_proc_subtree,
+)
+from kmodsim.kernel.slab import (
+    GFP_ATOMIC,
+    GFP_KERNEL,
+    GFP_NOWAIT,
+    GFP_USER,
+    KernelBuffer,
+    kcalloc,
+    kfree,
+    kmalloc,
+    kmalloc_array,
+    kmemdup,
+    krealloc,
+    ksize,
+    kvfree,
+    kvmalloc,
+    kvzalloc,
+    kzalloc,
+    vfree,
+    vmalloc,
+    vzalloc,
 )
 from kmodsim.kernel.uaccess import (
     copy_from_user,

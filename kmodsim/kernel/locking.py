@@ -7,6 +7,7 @@ released while we wait: that is reported (by the fault layer) instead of hanging
 
 from __future__ import annotations
 
+from kmodsim import lockdep
 from kmodsim.kernel import _current
 
 
@@ -53,7 +54,7 @@ def mutex_init(lock: mutex) -> None:
 
 
 def mutex_lock(lock: mutex) -> None:
-    _current.entry().lock_acquire(lock, sleeping=True)
+    lockdep.acquire(_current.entry(), lock, sleeping=True)
 
 
 def mutex_lock_interruptible(lock: mutex) -> int:
@@ -63,11 +64,11 @@ def mutex_lock_interruptible(lock: mutex) -> int:
 
 def mutex_trylock(lock: mutex) -> int:
     """1 if the lock was taken, 0 if it is held (by anyone, this task included)."""
-    return 1 if _current.entry().lock_try(lock) else 0
+    return 1 if lockdep.try_acquire(_current.entry(), lock) else 0
 
 
 def mutex_unlock(lock: mutex) -> None:
-    _current.entry().lock_release(lock)
+    lockdep.release(_current.entry(), lock)
 
 
 def mutex_is_locked(lock: mutex) -> bool:
@@ -83,15 +84,15 @@ def spin_lock_init(lock: spinlock_t) -> None:
 
 
 def spin_lock(lock: spinlock_t) -> None:
-    _current.entry().lock_acquire(lock, sleeping=False)
+    lockdep.acquire(_current.entry(), lock, sleeping=False)
 
 
 def spin_unlock(lock: spinlock_t) -> None:
-    _current.entry().lock_release(lock)
+    lockdep.release(_current.entry(), lock)
 
 
 def spin_trylock(lock: spinlock_t) -> int:
-    return 1 if _current.entry().lock_try(lock) else 0
+    return 1 if lockdep.try_acquire(_current.entry(), lock) else 0
 
 
 def spin_is_locked(lock: spinlock_t) -> bool:
@@ -102,25 +103,25 @@ def spin_lock_irqsave(lock: spinlock_t) -> int:
     """C's `spin_lock_irqsave(&lock, flags)` fills flags in: `flags = spin_lock_irqsave(lock)`."""
     entry = _current.entry()
     flags = entry.local_irq_save()
-    entry.lock_acquire(lock, sleeping=False)
+    lockdep.acquire(entry, lock, sleeping=False)
     return flags
 
 
 def spin_unlock_irqrestore(lock: spinlock_t, flags: int) -> None:
     entry = _current.entry()
-    entry.lock_release(lock)
+    lockdep.release(entry, lock)
     entry.local_irq_restore(flags)
 
 
 def spin_lock_irq(lock: spinlock_t) -> None:
     entry = _current.entry()
     entry.local_irq_save()
-    entry.lock_acquire(lock, sleeping=False)
+    lockdep.acquire(entry, lock, sleeping=False)
 
 
 def spin_unlock_irq(lock: spinlock_t) -> None:
     entry = _current.entry()
-    entry.lock_release(lock)
+    lockdep.release(entry, lock)
     entry.local_irq_restore(0)
 
 

@@ -59,21 +59,18 @@ def _as_bytes(src: object) -> bytes | bytearray | memoryview:
     raise TypeError(f"copy: expected bytes, bytearray or str, got {type(src).__name__}")
 
 
-def _check_kernel_len(buf: object, n: int, what: str) -> None:
-    size = len(buf)  # type: ignore[arg-type]
-    if n > size:
-        from kmodsim.faults import KernelBug
+def _check_kernel_buffer(buf: object, n: int, access: str, via: str) -> None:
+    """KASAN: the kernel side of a copy must be live memory at least `n` bytes long."""
+    if n > len(buf) or getattr(buf, "__dict__", {}).get("freed"):  # type: ignore[arg-type]
+        from kmodsim.kasan import bad_kernel_length
 
-        raise KernelBug(
-            f"{what}: {n} bytes requested but the kernel buffer holds {size}",
-            kind="out-of-bounds",
-            size=n,
-        )
+        raise bad_kernel_length(buf, n, access, via, _current.module())
 
 
 def _may_fault() -> None:
-    entry = _current.entry()
-    entry.might_sleep("copy_user")
+    from kmodsim.lockdep import might_sleep
+
+    might_sleep(_current.entry(), "include/linux/uaccess.h:183")
 
 
 def copy_to_user(to: UserPtr, src: object, n: int) -> int:
@@ -85,7 +82,8 @@ def copy_to_user(to: UserPtr, src: object, n: int) -> int:
     n = int(n)
     if n <= 0:
         return 0
-    _check_kernel_len(data, n, "copy_to_user")
+    _check_kernel_buffer(src if isinstance(src, bytearray) else data, n, "read",
+                         "_copy_to_user")
     done = min(n, to._room())
     to._mem[to._off : to._off + done] = bytes(data[:done])
     return n - done
@@ -105,7 +103,7 @@ def copy_from_user(to: bytearray | memoryview, src: UserPtr, n: int) -> int:
     n = int(n)
     if n <= 0:
         return 0
-    _check_kernel_len(target, n, "copy_from_user")
+    _check_kernel_buffer(to, n, "write", "_copy_from_user")
     done = min(n, src._room())
     target[:done] = src._mem[src._off : src._off + done]
     return n - done

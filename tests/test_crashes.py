@@ -1,0 +1,294 @@
+"""Bugs teach instead of crash: each classic mistake in modules/buggy/ gets the kernel's report,
+a kmodsim hint naming the file and line, the right exit status and a usable machine after."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import MODULES, messages
+
+from kmodsim.errors import InsmodError, Killed, KmodError, RmmodError
+from kmodsim.machine import Machine
+
+BUGGY = MODULES / "buggy"
+
+
+def buggy(name: str) -> str:
+    return str(BUGGY / f"{name}.py")
+
+
+def section(log: list[str], first: str, last: str) -> list[str]:
+    start = log.index(first)
+    return log[start : log.index(last, start) + 1]
+
+
+def test_null_deref_oops_kills_the_command_and_keeps_memory(kmod, machine):
+    kmod("insmod", buggy("null_deref"))
+    r = kmod("proc", "write", "null_deref", "x")
+    assert (r.returncode, r.stdout) == (137, "")
+    assert r.stderr.endswith("Killed\n")
+    assert "] BUG: kernel NULL pointer dereference, address: 0000000000000000\n" in r.stderr
+    log = messages(machine)
+    oops = section(log, "BUG: kernel NULL pointer dereference, address: 0000000000000000",
+                   "---[ end trace 0000000000000000 ]---")
+    assert oops[1:5] == ["#PF: supervisor read access in kernel mode",
+                         "#PF: error_code(0x0000) - not-present page", "PGD 0 P4D 0 ",
+                         "Oops: 0000 [#1] PREEMPT SMP NOPTI"]
+    assert oops[7] == "RIP: 0010:null_write+0x45/0x60 [null_deref]"
+    assert log[-1] == ("kmodsim: hint: AttributeError: 'NoneType' object has no attribute "
+                       f"'limit' at {buggy('null_deref')}:14 in null_write()")
+    assert machine.tainted() & (1 << 7)  # D
+    kmod("proc", "write", "null_deref", "x")  # the counter kept counting through both Oopses
+    assert "Oops: 0000 [#2] PREEMPT SMP NOPTI" in messages(machine)
+    assert kmod("rmmod", "null_deref").returncode == 0
+
+
+def test_no_hints_leaves_the_kernel_output_alone(kmod, machine, monkeypatch):
+    monkeypatch.setenv("KMODSIM_NO_HINTS", "1")
+    kmod("insmod", buggy("null_deref"))
+    kmod("proc", "write", "null_deref", "x")
+    log = messages(machine)
+    assert log[-1] == "---[ end trace 0000000000000000 ]---"
+    assert not any(line.startswith("kmodsim:") for line in log)
+
+
+def test_panic_stops_everything_but_dmesg_and_reboot(kmod, machine):
+    kmod("insmod", buggy("panic_button"))
+    r = kmod("proc", "write", "panic_button", "x")
+    assert r.returncode == 137
+    assert "] Kernel panic - not syncing: panic_button: pressed with 2 bytes\n" in r.stderr
+    log = messages(machine)
+    assert log[-3:-1] == ["Kernel Offset: disabled",
+                          "---[ end Kernel panic - not syncing: panic_button: pressed with 2 "
+                          "bytes ]---"]
+    refusal = ("kmod: the kernel has panicked (Kernel panic - not syncing: panic_button: "
+               "pressed with 2 bytes); only `kmod dmesg` and `kmod reboot` work until you run "
+               "`kmod reboot`\n")
+    for args in (("lsmod",), ("insmod", "modules/hello.py"), ("rmmod", "panic_button"),
+                 ("proc", "read", "modules"), ("proc", "ls")):
+        r = kmod(*args)
+        assert (r.returncode, r.stderr) == (1, refusal), args
+    assert kmod("reboot").returncode == 0
+    assert kmod("lsmod").stdout == "Module                  Size  Used by\n"
+    assert kmod("insmod", "modules/hello.py").returncode == 0
+
+
+def test_missing_license_taints_proprietary(machine):
+    machine.insmod(buggy("no_license"))
+    assert messages(machine)[:4] == [
+        "no_license: loading out-of-tree module taints kernel.",
+        "no_license: module license 'unspecified' taints kernel.",
+        "Disabling lock debugging due to kernel taint",
+        "no_license: loaded"]
+    assert machine.proc_read("modules") == b"no_license 12288 0 - Live 0x0000000000000000 (PO)\n"
+    assert machine.proc_read("sys/kernel/tainted") == b"4097\n"
+
+
+def test_soft_lockup_is_stopped_with_the_watchdog_report(kmod, machine, monkeypatch):
+    monkeypatch.setenv("KMODSIM_WATCHDOG_THRESH", "1")
+    kmod("insmod", buggy("lockup"))
+    r = kmod("proc", "write", "lockup", "x")
+    assert r.returncode == 137
+    log = messages(machine)
+    report = [line for line in log if "soft lockup" in line]
+    assert len(report) == 1
+    assert report[0].startswith("watchdog: BUG: soft lockup - CPU#0 stuck for 1s! [kmod:")
+    assert "RIP: 0010:lockup_write+0x25/0x60 [lockup]" in log
+    assert log[-1].startswith("kmodsim: hint: module code ran for more than 1 s without "
+                              f"sleeping or returning; it was at {buggy('lockup')}:11 in "
+                              "lockup_write()")
+    assert machine.tainted() & (1 << 14)  # L
+    assert kmod("rmmod", "lockup").returncode == 0
+
+
+def test_handler_returning_with_a_lock_held_then_a_hung_task(kmod, machine):
+    kmod("insmod", buggy("locks"))
+    assert kmod("proc", "write", "locks", "hold").returncode == 0
+    log = messages(machine)
+    i = log.index("WARNING: lock held when returning to user space!")
+    assert log[i - 1] == "=" * 48
+    assert log[i + 3].endswith(" is leaving the kernel with locks still held!")
+    assert any(line.startswith(" #0: ") and "(big_lock){+.+.}-{3:3}, at: locks_write+0x"
+               in line for line in log)
+    r = kmod("proc", "write", "locks", "take")
+    assert (r.returncode, r.stderr) == (137, "Killed\n")
+    log = messages(machine)
+    hung = [line for line in log if line.startswith("INFO: task kmod:")]
+    assert len(hung) == 1 and hung[0].endswith(" blocked for more than 120 seconds.")
+    assert '"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.' in log
+    assert " mutex_lock+0x3c/0x50" in log
+    assert "waits for a lock held by task kmod:" in log[-1]
+    # the lock is still held: the next task hangs too
+    assert kmod("proc", "write", "locks", "take").returncode == 137
+
+
+def test_recursive_locking_is_lockdeps_report(machine):
+    machine.insmod(buggy("locks"))
+    with pytest.raises(Killed):
+        machine.proc_write("locks", b"twice\n")
+    log = messages(machine)
+    report = section(log, "WARNING: possible recursive locking detected", " </TASK>")
+    assert report[0:1] == ["WARNING: possible recursive locking detected"]
+    assert log[log.index(report[0]) - 1] == "=" * 44
+    assert " *** DEADLOCK ***" in report
+    assert " May be due to missing lock nesting notation" in report
+    assert "  lock(big_lock);" in report
+
+
+def test_bad_unlock_balance_warns_and_goes_on(machine):
+    machine.insmod(buggy("locks"))
+    machine.proc_write("locks", b"unlock\n")
+    log = messages(machine)
+    assert "WARNING: bad unlock balance detected!" in log
+    assert "but there are no more locks to release!" in log
+    assert any(line.endswith("is trying to release lock (big_lock) at:") for line in log)
+
+
+def test_circular_dependency_across_commands(machine):
+    machine.insmod(buggy("locks"))
+    machine.proc_write("locks", b"ab\n")
+    assert "WARNING: possible circular locking dependency detected" not in messages(machine)
+    machine.proc_write("locks", b"ba\n")
+    log = messages(machine)
+    report = section(log, "WARNING: possible circular locking dependency detected",
+                     " </TASK>")
+    assert "which lock already depends on the new lock." in report
+    assert ["  lock(lock_b);", "                               lock(lock_a);",
+            "                               lock(lock_b);", "  lock(lock_a);"] == [
+        line for line in report if "lock(" in line]
+    assert log[-1].startswith("kmodsim: hint: lock_a taken while holding lock_b")
+
+
+def test_sleeping_while_holding_a_spinlock(machine):
+    machine.insmod(buggy("locks"))
+    machine.proc_write("locks", b"atomic\n")
+    log = messages(machine)
+    first = next(line for line in log if line.startswith("BUG: sleeping function"))
+    assert first == "BUG: sleeping function called from invalid context at kernel/time/timer.c:2154"
+    i = log.index(first)
+    assert log[i + 1].startswith("in_atomic(): 1, irqs_disabled(): 0, non_block: 0, pid: ")
+    assert log[i + 2] == "preempt_count: 1, expected: 0"
+    assert machine.tainted() & (1 << 9)  # W
+
+
+@pytest.mark.parametrize("cmd,kind,hint", [
+    (b"overflow\n", "slab-out-of-bounds", "write of 9 bytes at offset 8 of a 8-byte buffer"),
+    (b"uaf\n", "slab-use-after-free", "write of a buffer after kfree()"),
+    (b"double\n", "double-free", "kfree() of a buffer that was already freed"),
+])
+def test_kasan_reports(machine, cmd, kind, hint):
+    machine.insmod(buggy("memory"))
+    with pytest.raises(Killed):
+        machine.proc_write("memory", cmd)
+    log = messages(machine)
+    start = log.index("=" * 66)
+    assert log[start + 1].startswith(f"BUG: KASAN: {kind} in memory_write+0x")
+    assert log[start + 1].endswith("/0x1a0 [memory]")
+    assert "Oops: 0000 [#1] PREEMPT SMP NOPTI" in log
+    assert log[-1].startswith(f"kmodsim: hint: {hint} at {buggy('memory')}:")
+
+
+def test_kasan_overflow_names_size_and_region(machine):
+    machine.insmod(buggy("memory"))
+    with pytest.raises(Killed):
+        machine.proc_write("memory", b"overflow\n")
+    log = messages(machine)
+    assert any(line.startswith("Write of size 9 at addr ffff888104a1c008 by task kmod/")
+               for line in log)
+    assert " which belongs to the cache kmalloc-8 of size 8" in log
+    assert "The buggy address is located 0 bytes to the right of" in log
+    assert " allocated 8-byte region [ffff888104a1c000, ffff888104a1c008)" in log
+
+
+def test_kmemleak_at_rmmod(machine):
+    machine.insmod(buggy("memory"))
+    machine.proc_write("memory", b"leak\n")
+    machine.rmmod("memory")
+    log = messages(machine)
+    i = log.index("unreferenced object 0xffff888104a1c000 (size 64):")
+    assert log[i + 1].startswith('  comm "kmod", pid ')
+    assert log[i + 2:i + 5] == [
+        "  hex dump (first 32 bytes):",
+        "    6c 65 61 6b 21 00 00 00 00 00 00 00 00 00 00 00  leak!...........",
+        "    00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00  ................"]
+    assert log[i + 5].startswith("  backtrace (crc ")
+    assert log[i + 7].endswith("] memory_write+0x135/0x1a0 [memory]")
+    assert log[i + 8] == "kmemleak: 1 new suspected memory leak (see /sys/kernel/debug/kmemleak)"
+    assert log[i + 9] == (f"kmodsim: hint: memory never kfree'd 1 buffer; the first was "
+                          f"allocated at {buggy('memory')}:35 in memory_write()")
+
+
+def test_kmalloc_buffers_persist_and_free_cleanly(machine, module_file):
+    machine.insmod(module_file("keep", """
+        MODULE_LICENSE("GPL")
+        data = None
+        def keep_write(file, buf, count, ppos):
+            global data
+            if data is None:
+                data = kzalloc(4, GFP_KERNEL)
+            data[0] = (data[0] + 1) % 256
+            return count
+        def keep_read(file, buf, count, ppos):
+            return simple_read_from_buffer(buf, count, ppos, b"%d\\n" % data[0])
+        @module_init
+        def keep_init():
+            proc_create("keep", 0o666, None, proc_ops(proc_read=keep_read, proc_write=keep_write))
+            return 0
+        @module_exit
+        def keep_exit():
+            kfree(data)
+            remove_proc_entry("keep", None)
+        """))
+    for _ in range(3):
+        machine.proc_write("keep", b"x")
+    assert machine.proc_read("keep") == b"3\n"
+    machine.rmmod("keep")
+    assert not any("kmemleak" in line for line in messages(machine))
+
+
+def test_forgotten_proc_entry_oopses_and_blocks_the_next_load(kmod, machine):
+    kmod("insmod", buggy("forgot_remove"))
+    kmod("rmmod", "forgot_remove")
+    assert "/proc/forgot_remove" in kmod("proc", "ls").stdout
+    r = kmod("proc", "read", "forgot_remove")
+    assert (r.returncode, r.stdout) == (137, "")
+    log = messages(machine)
+    assert any(line.startswith("BUG: unable to handle page fault for address: ffffffffc")
+               for line in log)
+    assert "#PF: supervisor instruction fetch in kernel mode" in log
+    assert log[-1].startswith("kmodsim: hint: /proc/forgot_remove was created by module "
+                              "forgot_remove, which was removed without remove_proc_entry()")
+    r = kmod("insmod", buggy("forgot_remove"))
+    assert r.stderr.endswith(": Cannot allocate memory\n")
+    log = messages(machine)
+    assert "proc_dir_entry '/proc/forgot_remove' already registered" in log
+    assert any(line.startswith("WARNING: CPU: 0 PID: ") and
+               "at fs/proc/generic.c:386 proc_register+0x11d/0x190" in line for line in log)
+
+
+def test_runaway_read_is_bounded_and_logs_nothing(kmod, machine):
+    kmod("insmod", buggy("runaway_read"))
+    before = messages(machine)
+    r = kmod("proc", "read", "runaway_read")
+    assert r.returncode == 1
+    assert r.stdout == "Hello again\n" * 10_000
+    assert "read handler never returned 0" in r.stderr
+    assert messages(machine) == before
+
+
+def test_init_returning_positive_and_module_without_exit(machine):
+    machine.insmod(buggy("init_returns_one"))
+    assert ("do_init_module: 'init_returns_one'->init suspiciously returned 1, it should follow "
+            "0/-E convention\ndo_init_module: loading module anyway...") in messages(machine)
+    machine.insmod(buggy("no_exit"))
+    with pytest.raises(RmmodError) as e:
+        machine.rmmod("no_exit")
+    assert e.value.lines[-1] == "rmmod: ERROR: could not remove module no_exit: Device or resource busy"
+    machine.rmmod("no_exit", force=True)
+    assert machine.tainted() & (1 << 3)  # R
+
+
+def test_api_errors_are_kmod_errors(machine):
+    with pytest.raises(KmodError):
+        Machine(machine.store.home).rmmod("nothing")
+    with pytest.raises(InsmodError):
+        machine.insmod(buggy("nonexistent"))
