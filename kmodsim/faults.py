@@ -9,9 +9,7 @@ the command die as a killed process does (`Killed`, status 137).
 from __future__ import annotations
 
 import sys
-import traceback
 import zlib
-from dataclasses import dataclass
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING
 
@@ -56,13 +54,18 @@ class KernelFault(BaseException):
         oops(k, self, lm, frames)
 
 
-@dataclass
 class Frame:
-    function: str
-    filename: str
-    lineno: int
-    offset: int
-    size: int
+    """One module function on the stack, with the code offset a kernel trace would show."""
+
+    __slots__ = ("function", "filename", "lineno", "offset", "size")
+
+    def __init__(self, function: str, filename: str, lineno: int, offset: int,
+                 size: int) -> None:
+        self.function = function
+        self.filename = filename
+        self.lineno = lineno
+        self.offset = offset
+        self.size = size
 
     def symbol(self, module: str) -> str:
         return f"{self.function}+0x{self.offset:x}/0x{self.size:x} [{module}]"
@@ -82,8 +85,11 @@ def _frame(code: object, lineno: int) -> Frame:
 
 def frames_from_traceback(tb: TracebackType | None, path: str) -> list[Frame]:
     """The module's own frames in a traceback, innermost first."""
-    frames = [_frame(f.f_code, ln) for f, ln in traceback.walk_tb(tb)
-              if f.f_globals.get("__kmod_source__") == path]
+    frames = []
+    while tb is not None:  # what traceback.walk_tb does, without importing traceback
+        if tb.tb_frame.f_globals.get("__kmod_source__") == path:
+            frames.append(_frame(tb.tb_frame.f_code, tb.tb_lineno))
+        tb = tb.tb_next
     frames.reverse()
     return frames
 

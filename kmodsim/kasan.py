@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kmodsim.faults import Frame, KernelFault, call_trace, cpu_line, oops
-from kmodsim.faults import HARDWARE
+from kmodsim.faults import HARDWARE, Frame, KernelFault, call_trace, cpu_line, oops
 
 if TYPE_CHECKING:
     from kmodsim.runtime import KernelEntry, LoadedModule

@@ -8,13 +8,17 @@ graph lives for the boot (meta 'lock_order'), so orders taken in different comma
 
 from __future__ import annotations
 
-import json
 import zlib
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kmodsim.faults import (
-    KERNEL_IDENT, Frame, KernelFault, call_trace, cpu_line, dump_stack, live_frames, module_base,
+    KERNEL_IDENT,
+    Frame,
+    KernelFault,
+    call_trace,
+    dump_stack,
+    live_frames,
+    module_base,
 )
 from kmodsim.kernel import _current
 from kmodsim.taint import TAINT_WARN
@@ -26,11 +30,15 @@ if TYPE_CHECKING:
 HUNG_TASK_TIMEOUT = 120
 
 
-@dataclass
 class Held:
-    lock: _Lock
-    key: str  # the lock's class: module and variable name
-    site: str  # where it was taken: `fn+0x../0x.. [mod]`
+    """A lock this task holds: which, its lockdep class, and where it was taken."""
+
+    __slots__ = ("lock", "key", "site")
+
+    def __init__(self, lock: _Lock, key: str, site: str) -> None:
+        self.lock = lock
+        self.key = key  # module and variable name
+        self.site = site  # `fn+0x../0x.. [mod]`
 
 
 def _key(lock: _Lock) -> str:
@@ -186,6 +194,8 @@ def _check_order(k: KernelEntry, lock: _Lock, key: str, site: str, frames: list[
     """Record held->new edges; a path new->...->held means two orders: circular dependency."""
     if not k.held:
         return
+    import json  # only once a second lock is taken
+
     edges = {tuple(e) for e in json.loads(str(k.meta("lock_order", "[]")))}
     added = False
     for h in k.held:

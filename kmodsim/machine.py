@@ -6,20 +6,18 @@ Each public method is one kernel entry, one transaction. Failures raise `KmodErr
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from kmodsim.dmesg.record import Record
 from kmodsim.errors import InsmodError, Killed, KmodError, ProcError, RmmodError, strerror
 from kmodsim.faults import TaskDied
-from kmodsim.runtime import KernelEntry
 from kmodsim.kmemleak import report_leaks
+from kmodsim.runtime import KernelEntry
 from kmodsim.store import Store, meta_get
 
 if TYPE_CHECKING:
@@ -46,8 +44,7 @@ def module_name(arg: str) -> str:
     return base.replace("-", "_")
 
 
-@dataclass
-class ModuleInfo:
+class ModuleInfo(NamedTuple):
     name: str
     size: int
     refcnt: int
@@ -98,7 +95,8 @@ class Machine:
         out = []
         for r in k.logged:
             if r.level < level:
-                prefix = "[%5d.%06d] " % divmod(r.ts_usec, 1_000_000)
+                sec, usec = divmod(r.ts_usec, 1_000_000)
+                prefix = f"[{sec:5d}.{usec:06d}] "
                 out.extend(prefix + line + "\n" for line in r.text.split("\n"))
         if out:
             self.console.write("".join(out))  # type: ignore[union-attr]
@@ -243,6 +241,8 @@ class Machine:
     def modinfo(self, name: str) -> list[tuple[str, str]] | None:
         with self.store.transaction() as db:
             row = db.execute("SELECT modinfo FROM modules WHERE name=?", (name,)).fetchone()
+        import json
+
         return None if row is None else [tuple(x) for x in json.loads(row[0])]
 
 

@@ -7,7 +7,6 @@ it may do, as they would for `cat /proc/x` typed without sudo.
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass
 
 from kmodsim.errors import ProcError
 from kmodsim.kernel.errno import EACCES, EFAULT, EINVAL, EIO, EISDIR, ENOENT
@@ -27,14 +26,19 @@ def normalize(path: str) -> str:
     return path.strip("/")
 
 
-@dataclass
 class OpenFile:
-    path: str
-    pde: proc_dir_entry | None  # None for the kernel's own files
-    lm: LoadedModule | None
-    filp: file | None
-    builtin: bytes | None = None  # contents of a kernel-provided file
-    pos: int = 0  # file position in `builtin`
+    """An open /proc file: the entry, its module, the struct file the handlers see."""
+
+    __slots__ = ("path", "pde", "lm", "filp", "builtin", "pos")
+
+    def __init__(self, path: str, pde: proc_dir_entry | None, lm: LoadedModule | None,
+                 filp: file | None, builtin: bytes | None = None, pos: int = 0) -> None:
+        self.path = path
+        self.pde = pde  # None for the kernel's own files
+        self.lm = lm
+        self.filp = filp
+        self.builtin = builtin  # contents of a kernel-provided file
+        self.pos = pos  # file position in `builtin`
 
 
 def _builtin(k: KernelEntry, path: str) -> bytes | None:

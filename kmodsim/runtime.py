@@ -7,7 +7,6 @@ end saves memory and log in the same transaction.
 
 from __future__ import annotations
 
-import json
 import marshal
 import os
 import sqlite3
@@ -15,13 +14,11 @@ import sys
 import time
 import types
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from kmodsim import memory
+from kmodsim import lockdep, memory
 from kmodsim.dmesg.record import Record
 from kmodsim.errors import KmodError
-from kmodsim import lockdep
 from kmodsim.faults import (
     KernelBugFault,
     KernelFault,
@@ -48,19 +45,23 @@ RECORD_OVERHEAD = 16  # bytes a record's descriptor costs in the kernel's ring b
 LIVE_PREFIX = "kmodsim.live."
 
 
-@dataclass
 class LoadedModule:
     """A module's code executed afresh in this entry, with its memory restored."""
 
-    name: str
-    path: str
-    state: str
-    taints: str
-    has_exit: bool
-    module: types.ModuleType
-    load_order: int = 0
-    dirty: bool = field(default=False)
-    allocs: dict[int, KernelBuffer] = field(default_factory=dict)  # kmalloc'd, by address
+    __slots__ = ("name", "path", "state", "taints", "has_exit", "module", "load_order",
+                 "dirty", "allocs")
+
+    def __init__(self, name: str, path: str, state: str, taints: str, has_exit: bool,
+                 module: types.ModuleType, load_order: int = 0) -> None:
+        self.name = name
+        self.path = path
+        self.state = state
+        self.taints = taints
+        self.has_exit = has_exit
+        self.module = module
+        self.load_order = load_order
+        self.dirty = False  # ran code this entry: its memory must be saved
+        self.allocs: dict[int, KernelBuffer] = {}  # kmalloc'd buffers, by address
 
     @property
     def ns(self) -> dict:
@@ -421,6 +422,8 @@ def _like_prefix(path: str) -> str:
 
 
 def modinfo_json(ns: dict) -> str:
+    import json
+
     from kmodsim.kernel.module import MODINFO
 
     return json.dumps(ns.get(MODINFO, []))

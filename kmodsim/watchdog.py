@@ -7,13 +7,12 @@ friends) pauses it, as a context switch touches the real watchdog.
 
 from __future__ import annotations
 
+import _signal  # the C module: `signal` builds enums at import, which costs a command
 import os
-import signal
 import time
 from typing import TYPE_CHECKING
 
-from kmodsim.faults import Frame, KernelFault, call_trace, cpu_line
-from kmodsim.faults import HARDWARE
+from kmodsim.faults import HARDWARE, Frame, KernelFault, call_trace, cpu_line
 from kmodsim.taint import TAINT_SOFTLOCKUP
 
 if TYPE_CHECKING:
@@ -65,16 +64,16 @@ class Watchdog:
     def arm(self) -> None:
         self.started = time.monotonic()
         self.used = 0.0
-        signal.signal(signal.SIGALRM, self._fire)
-        signal.setitimer(signal.ITIMER_REAL, self.limit)
+        _signal.signal(_signal.SIGALRM, self._fire)
+        _signal.setitimer(_signal.ITIMER_REAL, self.limit)
 
     def pause(self) -> None:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        _signal.setitimer(_signal.ITIMER_REAL, 0)
         self.used += time.monotonic() - self.started
 
     def resume(self) -> None:
         self.started = time.monotonic()
-        signal.setitimer(signal.ITIMER_REAL, max(0.001, self.limit - self.used))
+        _signal.setitimer(_signal.ITIMER_REAL, max(0.001, self.limit - self.used))
 
     def disarm(self) -> None:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        _signal.setitimer(_signal.ITIMER_REAL, 0)

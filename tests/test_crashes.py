@@ -282,7 +282,8 @@ def test_init_returning_positive_and_module_without_exit(machine):
     machine.insmod(buggy("no_exit"))
     with pytest.raises(RmmodError) as e:
         machine.rmmod("no_exit")
-    assert e.value.lines[-1] == "rmmod: ERROR: could not remove module no_exit: Device or resource busy"
+    assert e.value.lines[-1] == ("rmmod: ERROR: could not remove module no_exit: Device or "
+                                 "resource busy")
     machine.rmmod("no_exit", force=True)
     assert machine.tainted() & (1 << 3)  # R
 

@@ -4,7 +4,6 @@ Names and semantics follow the C API; where C passes a pointer to be filled in, 
 form returns the value instead (documented on each function).
 """
 
-from kmodsim.kernel.errno import *
 from kmodsim.kernel.delay import (
     HZ,
     cond_resched,
@@ -21,6 +20,7 @@ from kmodsim.kernel.delay import (
     udelay,
     usleep_range,
 )
+from kmodsim.kernel.errno import *
 from kmodsim.kernel.errno import IS_ERR_VALUE
 from kmodsim.kernel.locking import (
     DEFINE_MUTEX,

@@ -6,14 +6,43 @@ strings are walked conversion by conversion, as lib/vsprintf.c does.
 
 from __future__ import annotations
 
-import re
-
-_SPEC = re.compile(
-    r"%(?P<flags>[-+ #0]*)(?P<width>\*|\d+)?(?:\.(?P<prec>\*|\d+))?"
-    r"(?P<length>hh|h|ll|l|L|q|j|z|Z|t)?(?P<conv>[diouxXcsp%eEfgGn])"
-)
-_BITS = {"hh": 8, "h": 16, None: 32, "l": 64, "ll": 64, "L": 64, "q": 64, "j": 64, "z": 64,
+_FLAGS = "-+ #0"
+_LENGTHS = ("hh", "ll", "h", "l", "L", "q", "j", "z", "Z", "t")
+_CONVERSIONS = "diouxXcsp%eEfgGn"
+_BITS = {"hh": 8, "h": 16, "": 32, "l": 64, "ll": 64, "L": 64, "q": 64, "j": 64, "z": 64,
          "Z": 64, "t": 64}
+_POINTER_EXT = "SsBFfKRrhbMmIiEUdDgGaCNV"
+
+
+def _spec(fmt: str, i: int) -> tuple[str, str, str, str, str, int] | None:
+    """Parse the conversion starting after the '%' at fmt[i-1]: (flags, width, precision,
+    length, conversion, end) or None when it is not one (printed as is, as vsnprintf does)."""
+    n = len(fmt)
+    j = i
+    while j < n and fmt[j] in _FLAGS:
+        j += 1
+    flags = fmt[i:j]
+    k = j
+    if k < n and fmt[k] == "*":
+        k += 1
+    else:
+        while k < n and fmt[k].isdigit():
+            k += 1
+    width = fmt[j:k]
+    prec = ""
+    if k < n and fmt[k] == ".":
+        m = k + 1
+        if m < n and fmt[m] == "*":
+            m += 1
+        else:
+            while m < n and fmt[m].isdigit():
+                m += 1
+        prec, k = fmt[k + 1 : m], m
+    length = next((ln for ln in _LENGTHS if fmt.startswith(ln, k)), "")
+    k += len(length)
+    if k >= n or fmt[k] not in _CONVERSIONS:
+        return None
+    return flags, width, prec, length, fmt[k], k + 1
 
 
 def _text(value: object) -> str:
@@ -45,28 +74,33 @@ def format_c(fmt: str, args: tuple) -> str:
         except StopIteration:
             raise TypeError(f"printk format {fmt!r}: not enough arguments") from None
 
-    for m in _SPEC.finditer(fmt):
-        out.append(fmt[pos : m.start()])
-        pos = m.end()
-        conv = m["conv"]
+    while True:
+        at = fmt.find("%", pos)
+        if at < 0:
+            break
+        parsed = _spec(fmt, at + 1)
+        if parsed is None:
+            out.append(fmt[pos : at + 1])
+            pos = at + 1
+            continue
+        flags, width, prec, length, conv, end = parsed
+        out.append(fmt[pos:at])
+        pos = end
         if conv == "%":
             out.append("%")
             continue
-        flags = m["flags"]
-        width = m["width"]
-        prec = m["prec"]
         if width == "*":
             width = str(take())
         if prec == "*":
             prec = str(take())
         value = take()
-        spec = "%" + flags + (width or "") + ("." + prec if prec is not None else "")
+        spec = "%" + flags + width + ("." + prec if prec else "")
         if conv in "di":
             out.append((spec + "d") % int(value))  # type: ignore[call-overload]
         elif conv in "ouxX":
             number = int(value)  # type: ignore[call-overload]
             if number < 0:
-                number &= (1 << _BITS[m["length"]]) - 1
+                number &= (1 << _BITS[length]) - 1
             out.append((spec + ("d" if conv == "u" else conv)) % number)
         elif conv == "c":
             ch = chr(value) if isinstance(value, int) else _text(value)[:1]
@@ -74,10 +108,11 @@ def format_c(fmt: str, args: tuple) -> str:
         elif conv == "s":
             out.append((spec + "s") % _text(value))
         elif conv == "p":
-            # %pS / %pK / %pI4 … : consume the extension letters the kernel uses
-            ext = re.match(r"[A-Za-z]+", fmt[pos:])
-            if ext and ext.group(0)[0] in "SsBFfKRrhbMmIiEUdDgGaCNV":
-                pos += len(ext.group(0))
+            # %pS, %pK, %pI4 …: the kernel's pointer extensions are part of the conversion
+            if pos < len(fmt) and fmt[pos] in _POINTER_EXT:
+                pos += 1
+                while pos < len(fmt) and fmt[pos].isdigit():
+                    pos += 1
             out.append(_pointer(value))
         elif conv == "n":
             continue  # the kernel ignores %n

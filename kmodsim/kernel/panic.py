@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kmodsim.faults import Frame, KernelFault, dump_stack as _dump_stack, live_frames
+from kmodsim.faults import Frame, KernelFault, live_frames
+from kmodsim.faults import dump_stack as _dump_stack
 from kmodsim.kernel import _current
 from kmodsim.kernel.cformat import format_c
 from kmodsim.taint import TAINT_WARN
