@@ -37,6 +37,10 @@ KERNEL_PATHS = {
                 "syscall_exit_to_user_mode+0x1de/0x1f0"],
 }
 SYSCALL_ENTRY = ["do_syscall_64+0x5d/0x90", "entry_SYSCALL_64_after_hwframe+0x6e/0xd8"]
+TIMER_PATH = ["call_timer_fn+0x27/0x140", "__run_timers+0x24a/0x310",
+              "run_timer_softirq+0x1d/0x40", "handle_softirqs+0xd3/0x2b0",
+              "__irq_exit_rcu+0x6e/0x90", "sysvec_apic_timer_interrupt+0x72/0x90"]
+IRQ_ENTRY = [" asm_sysvec_apic_timer_interrupt+0x1a/0x20"]
 
 
 class TaskDied(Exception):
@@ -115,10 +119,14 @@ def cpu_line(k: KernelEntry) -> str:
 
 
 def call_trace(k: KernelEntry, frames: list[Frame], module: str, top: list[str] = ()) -> list[str]:  # type: ignore[assignment]
-    lines = ["Call Trace:", " <TASK>"]
+    irq = k.hook_kind == "timer"  # timers run in the timer softirq, on an interrupt stack
+    lines = ["Call Trace:", " <IRQ>" if irq else " <TASK>"]
     lines += [f" {t}" for t in top]
     lines += [f" {f.symbol(module)}" for f in frames]
-    lines += [f" {t}" for t in KERNEL_PATHS.get(k.hook_kind, []) + SYSCALL_ENTRY]
+    if irq:
+        lines += [f" {t}" for t in TIMER_PATH] + [" </IRQ>", " <TASK>", *IRQ_ENTRY]
+    else:
+        lines += [f" {t}" for t in KERNEL_PATHS.get(k.hook_kind, []) + SYSCALL_ENTRY]
     lines.append(" </TASK>")
     return lines
 

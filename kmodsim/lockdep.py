@@ -253,13 +253,13 @@ def _circular(k: KernelEntry, lock: _Lock, key: str, site: str, held: Held,
 def might_sleep(k: KernelEntry, where: str) -> None:
     """__might_sleep(): sleeping with a spinlock held or interrupts off is a bug."""
     spin_held = [h for h in k.held if h.lock.kind == "spinlock"]
-    if not spin_held and not k.irqs_disabled:
+    if not spin_held and not k.irqs_disabled and not k.in_irq:
         return
     lm = _current.module()
     _, frames = _site(lm)
     depth = len(spin_held)
     lines = [f"BUG: sleeping function called from invalid context at {where}",
-             f"in_atomic(): {1 if depth else 0}, irqs_disabled(): "
+             f"in_atomic(): {1 if depth or k.in_irq else 0}, irqs_disabled(): "
              f"{1 if k.irqs_disabled else 0}, non_block: 0, pid: {k.pid}, name: {k.comm}",
              f"preempt_count: {depth:x}, expected: 0", "RCU nest depth: 0, expected: 0",
              *_held_lines(k),
@@ -268,10 +268,14 @@ def might_sleep(k: KernelEntry, where: str) -> None:
     k.log_lines([(3, lines[0]), *[(3, line) for line in lines[1:4]],
                  *[(4, line) for line in lines[4:]]])
     k.add_taint(TAINT_WARN)
-    held = spin_held[-1].lock.name if spin_held else "interrupts disabled"
     at = f" at {frames[0].where}" if frames else ""
-    k.hint(f"kmodsim: hint: something that may sleep was called while holding a spinlock "
-           f"({held}){at}; use a mutex, or GFP_ATOMIC, or move it outside the lock")
+    if spin_held or k.irqs_disabled:
+        held = spin_held[-1].lock.name if spin_held else "interrupts disabled"
+        k.hint(f"kmodsim: hint: something that may sleep was called while holding a spinlock "
+               f"({held}){at}; use a mutex, or GFP_ATOMIC, or move it outside the lock")
+    else:
+        k.hint(f"kmodsim: hint: a timer callback runs in interrupt context and must not "
+               f"sleep{at}; use GFP_ATOMIC, a spinlock, or a workqueue")
 
 
 def check_return_to_user(k: KernelEntry) -> None:

@@ -36,10 +36,10 @@ def memory_of(ns: dict, api: dict) -> dict:
     return {k: v for k, v in ns.items() if is_memory(k, v, api)}
 
 
-def dump(module_name: str, variables: dict, allocations: dict) -> bytes:
-    """Pickle (variables, allocations) together, so shared objects stay shared."""
+def dump(module_name: str, variables: dict, allocations: dict, timers: dict) -> bytes:
+    """Pickle variables and the kernel's objects together, so shared objects stay shared."""
     try:
-        return pickle.dumps((variables, allocations), protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps((variables, allocations, timers), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:
         pass
     for name, value in variables.items():  # find the culprit for the message

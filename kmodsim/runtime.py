@@ -37,6 +37,7 @@ from kmodsim.taint import TAINT_WARN, module_flags, taint_text
 
 if TYPE_CHECKING:
     from kmodsim.kernel.slab import KernelBuffer
+    from kmodsim.kernel.timer import timer_list
     from kmodsim.watchdog import Watchdog
 
 LOG_BUF_LEN = 128 * 1024
@@ -49,7 +50,7 @@ class LoadedModule:
     """A module's code executed afresh in this entry, with its memory restored."""
 
     __slots__ = ("name", "path", "state", "taints", "has_exit", "module", "load_order",
-                 "dirty", "allocs")
+                 "dirty", "allocs", "timers")
 
     def __init__(self, name: str, path: str, state: str, taints: str, has_exit: bool,
                  module: types.ModuleType, load_order: int = 0) -> None:
@@ -62,6 +63,7 @@ class LoadedModule:
         self.load_order = load_order
         self.dirty = False  # ran code this entry: its memory must be saved
         self.allocs: dict[int, KernelBuffer] = {}  # kmalloc'd buffers, by address
+        self.timers: dict[int, timer_list] = {}  # timers set up, by kernel handle
 
     @property
     def ns(self) -> dict:
@@ -92,6 +94,8 @@ class KernelEntry:
         self.irqs_disabled = 0
         self.hints = os.environ.get("KMODSIM_NO_HINTS", "") in ("", "0")
         self.watchdog: Watchdog | None = None  # armed while module code runs
+        self.clock_override: int | None = None
+        self.in_irq = False  # running a timer callback (softirq: may not sleep)
 
     # -- machine-wide values -------------------------------------------------------------
     def meta(self, key: str, default: object = None) -> object:
@@ -105,10 +109,18 @@ class KernelEntry:
     def boot_time(self) -> float:
         return float(self._meta["boot_time"])  # type: ignore[arg-type]
 
+    def _clock_usec(self) -> int:
+        """Microseconds since boot on the (possibly advanced) wall clock; no side effects."""
+        skew = int(self.meta("clock_skew_usec", 0))  # type: ignore[arg-type]
+        return int((time.time() - self.boot_time) * 1_000_000) + skew
+
     def now_usec(self) -> int:
-        now = int((time.time() - self.boot_time) * 1_000_000)
+        """The kernel clock: never goes back, even if the wall clock does."""
+        if self.clock_override is not None:  # a timer catching up runs at its deadline
+            return self.clock_override
+        now = self._clock_usec()
         last = int(self.meta("last_usec", 0))  # type: ignore[arg-type]
-        if now < last:  # the wall clock stepped back: the kernel's clock never does
+        if now < last:
             now = last
         self.set_meta("last_usec", now)
         return now
@@ -165,7 +177,7 @@ class KernelEntry:
         lm = self.instantiate(name, path, marshal.loads(code), state=state, taints=taints,
                               has_exit=bool(has_exit), load_order=load_order)
         if blob is not None:
-            variables, lm.allocs = memory.load(blob)  # type: ignore[misc]
+            variables, lm.allocs, lm.timers = memory.load(blob)  # type: ignore[misc]
             lm.ns.update(variables)
         return lm
 
@@ -196,7 +208,7 @@ class KernelEntry:
         sys.modules.pop(LIVE_PREFIX + name, None)
 
     def save(self, lm: LoadedModule) -> None:
-        blob = memory.dump(lm.name, memory.memory_of(lm.ns, _api()), lm.allocs)
+        blob = memory.dump(lm.name, memory.memory_of(lm.ns, _api()), lm.allocs, lm.timers)
         self.db.execute("UPDATE modules SET memory=?, state=?, taints=? WHERE name=?",
                         (blob, lm.state, lm.taints, lm.name))
 
@@ -238,20 +250,29 @@ class KernelEntry:
             self.watchdog.disarm()
             fault.report(self, lm, frames_from_traceback(fault.__traceback__, lm.path))
             if fault.kills:
-                raise TaskDied() from None
+                self._die_in(kind)
             return None
         except Exception as exc:  # noqa: BLE001 - any error in module code is an Oops
             self.watchdog.disarm()
             frames = frames_from_traceback(exc.__traceback__, lm.path)
             oops(self, exc, lm, frames)
             self.hint(hint_for_exception(exc, frames))
-            raise TaskDied() from None
+            self._die_in(kind)
         finally:
             self.watchdog.disarm()
             self.watchdog = None
             _current.leave(saved)
         lockdep.check_return_to_user(self)
         return result
+
+    def _die_in(self, kind: str) -> None:
+        """The task dies; in interrupt context (a timer) the whole kernel does."""
+        if kind == "timer" and not self.meta("panicked"):
+            line = "Kernel panic - not syncing: Fatal exception in interrupt"
+            self.log_lines([(0, line), (0, "Kernel Offset: disabled"),
+                            (0, f"---[ end {line} ]---")])
+            self.set_meta("panicked", line)
+        raise TaskDied() from None
 
     def sleep(self, seconds: float) -> None:
         """The task sleeps: real time passes, and the soft-lockup watchdog is not counting."""
@@ -320,6 +341,87 @@ class KernelEntry:
         from kmodsim.kernel.delay import HZ, INITIAL_JIFFIES
 
         return (INITIAL_JIFFIES + self.now_usec() * HZ // 1_000_000) & 0xFFFFFFFF
+
+    # -- timers: a registry of armed timers for the boot, the objects in module memory -------
+    def _timers(self) -> dict[str, list]:
+        import json
+
+        return json.loads(str(self.meta("timers", "{}")))
+
+    def _set_timers(self, timers: dict[str, list]) -> None:
+        import json
+
+        self.set_meta("timers", json.dumps(timers))
+
+    def timer_register(self, timer: timer_list) -> None:
+        lm = _current.module()
+        if not timer.tid:
+            timer.tid = int(self.meta("next_timer_id", 1))  # type: ignore[arg-type]
+            self.set_meta("next_timer_id", timer.tid + 1)
+        if lm is not None:
+            lm.timers[timer.tid] = timer
+
+    def timer_arm(self, timer: timer_list) -> int:
+        self.timer_register(timer)
+        lm = _current.module()
+        timers = self._timers()
+        was = str(timer.tid) in timers
+        timers[str(timer.tid)] = [lm.name if lm else "", timer.expires]
+        self._set_timers(timers)
+        return int(was)
+
+    def timer_disarm(self, timer: timer_list) -> int:
+        timers = self._timers()
+        if timers.pop(str(timer.tid), None) is None:
+            return 0
+        self._set_timers(timers)
+        return 1
+
+    def timer_is_pending(self, timer: timer_list) -> bool:
+        return str(timer.tid) in self._timers()
+
+    def run_due_timers(self, limit: int = 10_000) -> None:
+        """Fire, in deadline order, every timer whose deadline has passed (the softirq)."""
+        if not self.meta("timers") or self.meta("timers") == "{}":
+            return
+        from kmodsim.kernel.delay import HZ, INITIAL_JIFFIES
+
+        now = (INITIAL_JIFFIES + self._clock_usec() * HZ // 1_000_000) & 0xFFFFFFFF
+        for _ in range(limit):
+            timers = self._timers()
+            due = [(exp, int(tid), mod) for tid, (mod, exp) in timers.items()
+                   if (now - exp) & 0xFFFFFFFF < 0x80000000]  # time_after_eq, wrap-safe
+            if not due:
+                return
+            expires, tid, module = min(due)
+            del timers[str(tid)]
+            self._set_timers(timers)
+            deadline = ((expires - INITIAL_JIFFIES) & 0xFFFFFFFF) * 1_000_000 // HZ
+            self.clock_override = max(deadline, int(self.meta("last_usec", 0)))  # type: ignore[arg-type]
+            try:
+                self._fire(tid, module)
+            finally:
+                self.clock_override = None
+
+    def _fire(self, tid: int, module: str) -> None:
+        self.hook_kind = "timer"
+        if self.module_row(module) is None:  # removed without del_timer_sync()
+            from kmodsim.faults import PageFault
+
+            PageFault(module_base(module) + 0x80,
+                      f"a timer of module {module} fired after the module was removed: its "
+                      f"exit must call del_timer_sync() (timer_delete_sync())"
+                      ).report(self, None, [])
+            self._die_in("timer")
+        lm = self.load(module)
+        timer = lm.timers.get(tid)
+        if timer is None or timer.function is None:
+            return
+        self.in_irq = True
+        try:
+            self.call(lm, "timer", timer.function, timer)
+        finally:
+            self.in_irq = False
 
     # -- procfs ----------------------------------------------------------------------------
     def proc_register(self, pde: object) -> object | None:

@@ -147,6 +147,20 @@ from kmodsim.kernel.slab import (
     vmalloc,
     vzalloc,
 )
+from kmodsim.kernel.timer import (
+    DEFINE_TIMER,
+    TIMER_DEFERRABLE,
+    add_timer,
+    del_timer,
+    del_timer_sync,
+    jiffies_now,
+    mod_timer,
+    timer_delete,
+    timer_delete_sync,
+    timer_list,
+    timer_pending,
+    timer_setup,
+)
 from kmodsim.kernel.uaccess import (
     copy_from_user,
     copy_to_user,
