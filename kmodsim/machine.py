@@ -256,12 +256,10 @@ class Machine:
             row = db.execute("SELECT source FROM modules WHERE name=?", (name,)).fetchone()
         return None if row is None else row[0]
 
-    def modinfo(self, name: str) -> list[tuple[str, str]] | None:
-        with self.store.transaction() as db:
-            row = db.execute("SELECT modinfo FROM modules WHERE name=?", (name,)).fetchone()
-        import json
-
-        return None if row is None else [tuple(x) for x in json.loads(row[0])]
+    def module_path(self, name: str) -> str | None:
+        with self._read() as db:
+            row = db.execute("SELECT path FROM modules WHERE name=?", (name,)).fetchone()
+        return None if row is None else row[0]
 
 
 def _refuse_if_panicked(panicked: object) -> None:
