@@ -252,7 +252,7 @@ class KernelEntry:
             if fault.kills:
                 self._die_in(kind)
             return None
-        except Exception as exc:  # noqa: BLE001 - any error in module code is an Oops
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - any error in module code is an Oops
             self.watchdog.disarm()
             frames = frames_from_traceback(exc.__traceback__, lm.path)
             oops(self, exc, lm, frames)
