@@ -79,7 +79,7 @@ class Frame:
         return f"{self.filename}:{self.lineno} in {self.function}()"
 
 
-def _frame(code: object, lineno: int) -> Frame:
+def frame_at(code: object, lineno: int) -> Frame:
     lines = [ln for _, _, ln in code.co_lines() if ln is not None]  # type: ignore[attr-defined]
     first = min(lines + [code.co_firstlineno])  # type: ignore[attr-defined]
     last = max(lines or [first])
@@ -92,7 +92,7 @@ def frames_from_traceback(tb: TracebackType | None, path: str) -> list[Frame]:
     frames = []
     while tb is not None:  # what traceback.walk_tb does, without importing traceback
         if tb.tb_frame.f_globals.get("__kmod_source__") == path:
-            frames.append(_frame(tb.tb_frame.f_code, tb.tb_lineno))
+            frames.append(frame_at(tb.tb_frame.f_code, tb.tb_lineno))
         tb = tb.tb_next
     frames.reverse()
     return frames
@@ -104,7 +104,7 @@ def live_frames(path: str) -> list[Frame]:
     f: FrameType | None = sys._getframe(1)
     while f is not None:
         if f.f_globals.get("__kmod_source__") == path:
-            frames.append(_frame(f.f_code, f.f_lineno))
+            frames.append(frame_at(f.f_code, f.f_lineno))
         f = f.f_back
     return frames
 

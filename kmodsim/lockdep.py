@@ -8,6 +8,7 @@ graph lives for the boot (meta 'lock_order'), so orders taken in different comma
 
 from __future__ import annotations
 
+import sys
 import zlib
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from kmodsim.faults import (
     KernelFault,
     call_trace,
     dump_stack,
+    frame_at,
     live_frames,
     module_base,
 )
@@ -33,12 +35,32 @@ HUNG_TASK_TIMEOUT = 120
 class Held:
     """A lock this task holds: which, its lockdep class, and where it was taken."""
 
-    __slots__ = ("lock", "key", "site")
+    __slots__ = ("lock", "key", "code", "lineno", "module")
 
-    def __init__(self, lock: _Lock, key: str, site: str) -> None:
+    def __init__(self, lock: _Lock, key: str, lm: LoadedModule | None) -> None:
         self.lock = lock
         self.key = key  # module and variable name
-        self.site = site  # `fn+0x../0x.. [mod]`
+        self.module = lm.name if lm else "?"
+        # where it was taken, kept raw: the symbol is only worked out if a report needs it
+        self.code, self.lineno = _caller(lm)
+
+    @property
+    def site(self) -> str:
+        """`fn+0x../0x.. [mod]`, as lockdep prints where a lock was taken."""
+        if self.code is None:
+            return "?"
+        return frame_at(self.code, self.lineno).symbol(self.module)
+
+
+def _caller(lm: LoadedModule | None) -> tuple[object, int]:
+    """The innermost frame of module code on the stack: (code, line)."""
+    f = sys._getframe(2)
+    path = lm.path if lm else None
+    while f is not None:
+        if f.f_globals.get("__kmod_source__") == path:
+            return f.f_code, f.f_lineno
+        f = f.f_back
+    return None, 0
 
 
 def _key(lock: _Lock) -> str:
@@ -116,12 +138,12 @@ def _hung_task(k: KernelEntry, frames: list[Frame], module: str, lock: _Lock) ->
 def acquire(k: KernelEntry, lock: _Lock, sleeping: bool) -> None:
     lm = _current.module()
     key = _key(lock)
-    site, frames = _site(lm)
     module = lm.name if lm else "?"
     if sleeping:
         might_sleep(k, "kernel/locking/mutex.c:283")
     owner = lock.owner
     if owner is not None:
+        site, frames = _site(lm)
         fn = "mutex_lock" if lock.kind == "mutex" else "spin_lock"
         if owner == k.pid and _debug_locks(k):
             k.set_meta("debug_locks_off", 1)  # lockdep reports once per boot
@@ -143,10 +165,11 @@ def acquire(k: KernelEntry, lock: _Lock, sleeping: bool) -> None:
         raise Deadlock(_hung_task(k, frames, module, lock),
                        f"{fn}({lock.name}) waits for a lock held by {holder}, which never "
                        f"released it (a handler returned with it held, or died holding it)")
-    _check_order(k, lock, key, site, frames, module)
+    held = Held(lock, key, lm)
+    _check_order(k, held)
     lock.owner = k.pid
     lock.owner_comm = k.comm
-    k.held.append(Held(lock, key, site))
+    k.held.append(held)
 
 
 def try_acquire(k: KernelEntry, lock: _Lock) -> bool:
@@ -155,7 +178,7 @@ def try_acquire(k: KernelEntry, lock: _Lock) -> bool:
     lm = _current.module()
     lock.owner = k.pid
     lock.owner_comm = k.comm
-    k.held.append(Held(lock, _key(lock), _site(lm)[0]))
+    k.held.append(Held(lock, _key(lock), lm))
     return True
 
 
@@ -189,8 +212,7 @@ def _bad_unlock(k: KernelEntry, lock: _Lock) -> None:
     k.hint(f"kmodsim: hint: unlock of {lock.name}, which this task does not hold{where}")
 
 
-def _check_order(k: KernelEntry, lock: _Lock, key: str, site: str, frames: list[Frame],
-                 module: str) -> None:
+def _check_order(k: KernelEntry, new: Held) -> None:
     """Record held->new edges; a path new->...->held means two orders: circular dependency."""
     if not k.held:
         return
@@ -199,13 +221,13 @@ def _check_order(k: KernelEntry, lock: _Lock, key: str, site: str, frames: list[
     edges = {tuple(e) for e in json.loads(str(k.meta("lock_order", "[]")))}
     added = False
     for h in k.held:
-        if h.key == key:
+        if h.key == new.key:
             continue
-        if _debug_locks(k) and _reaches(edges, key, h.key):
+        if _debug_locks(k) and _reaches(edges, new.key, h.key):
             k.set_meta("debug_locks_off", 1)
-            _circular(k, lock, key, site, h, frames, module)
-        if (h.key, key) not in edges:
-            edges.add((h.key, key))
+            _circular(k, new, h)
+        if (h.key, new.key) not in edges:
+            edges.add((h.key, new.key))
             added = True
     if added:
         k.set_meta("lock_order", json.dumps(sorted(edges)))
@@ -224,8 +246,9 @@ def _reaches(edges: set, start: str, goal: str) -> bool:
     return False
 
 
-def _circular(k: KernelEntry, lock: _Lock, key: str, site: str, held: Held,
-              frames: list[Frame], module: str) -> None:
+def _circular(k: KernelEntry, new: Held, held: Held) -> None:
+    lock, key, site, module = new.lock, new.key, new.site, new.module
+    frames = live_frames(_current.module().path) if _current.module() else []  # type: ignore[union-attr]
     a, b = held.lock.name, lock.name
     lines = [*_header(k, "WARNING: possible circular locking dependency detected"),
              f"{k.comm}/{k.pid} is trying to acquire lock:",

@@ -26,14 +26,22 @@ _SAFE_GLOBALS = {
 } | {("copyreg", "_reconstructor"), ("copyreg", "__newobj__"), ("enum", "Enum")}
 
 
-def is_memory(name: str, value: object, api: dict) -> bool:
-    if name.startswith("__") or isinstance(value, _CODE_TYPES):
-        return False
-    return not (name in api and api[name] is value)
+def global_names(code: types.CodeType) -> frozenset[str]:
+    """Every name the module's code (top level and functions) could bind as a global."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= global_names(const)
+    return frozenset(names)
 
 
-def memory_of(ns: dict, api: dict) -> dict:
-    return {k: v for k, v in ns.items() if is_memory(k, v, api)}
+def memory_of(ns: dict, api: dict, code_names: frozenset[str]) -> dict:
+    """The module's data: its globals less code, dunders and the star-imported kernel API."""
+    names = ns.keys() - api.keys()  # set arithmetic in C: most names are the API's
+    # an API name the module rebinds (say, a variable called `file`) is data too
+    names.update(k for k in ns.keys() & api.keys() & code_names if ns[k] is not api[k])
+    return {k: ns[k] for k in names
+            if k[:2] != "__" and not isinstance(ns[k], _CODE_TYPES)}
 
 
 def dump(module_name: str, variables: dict, allocations: dict, timers: dict) -> bytes:

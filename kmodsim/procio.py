@@ -70,9 +70,12 @@ def open_file(k: KernelEntry, path: str, flags: int) -> OpenFile:
         raise ProcError(path, EISDIR)
     if (want_read and not mode & 0o004) or (want_write and not mode & 0o002):
         raise ProcError(path, EACCES)
-    if owner and k.module_row(owner) is None:
-        _gone(k, path, owner, "read" if want_read else "write")
-    lm = k.load(owner) if owner else None
+    lm = None
+    if owner:
+        try:
+            lm = k.load(owner)
+        except KeyError:
+            _gone(k, path, owner, "read" if want_read else "write")
     pde: proc_dir_entry = pickle.loads(blob)
     ops = pde.proc_ops
     if ops is None or (want_read and ops.proc_read is None) or (

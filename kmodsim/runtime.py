@@ -32,7 +32,6 @@ from kmodsim.faults import (
 )
 from kmodsim.kernel import _current
 from kmodsim.kernel.module import EXIT_HOOK, INIT_HOOK
-from kmodsim.store import meta_set
 from kmodsim.taint import TAINT_WARN, module_flags, taint_text
 
 if TYPE_CHECKING:
@@ -50,7 +49,7 @@ class LoadedModule:
     """A module's code executed afresh in this entry, with its memory restored."""
 
     __slots__ = ("name", "path", "state", "taints", "has_exit", "module", "load_order",
-                 "dirty", "allocs", "timers")
+                 "dirty", "allocs", "timers", "code_names")
 
     def __init__(self, name: str, path: str, state: str, taints: str, has_exit: bool,
                  module: types.ModuleType, load_order: int = 0) -> None:
@@ -64,6 +63,7 @@ class LoadedModule:
         self.dirty = False  # ran code this entry: its memory must be saved
         self.allocs: dict[int, KernelBuffer] = {}  # kmalloc'd buffers, by address
         self.timers: dict[int, timer_list] = {}  # timers set up, by kernel handle
+        self.code_names: frozenset[str] = frozenset()  # names its code can bind
 
     @property
     def ns(self) -> dict:
@@ -74,6 +74,29 @@ def _api() -> dict:
     import kmodsim.kernel as api
 
     return vars(api)
+
+
+_CODE_CACHE: dict[tuple[str, int], types.CodeType] = {}
+
+
+def _code(name: str, load_order: int, blob: bytes) -> types.CodeType:
+    """A module's compiled code; a process running many commands (batch, the Python API)
+    unmarshals it once per load of the module (load_order changes at every insmod)."""
+    key = (name, load_order)
+    code = _CODE_CACHE.get(key)
+    if code is None:
+        code = _CODE_CACHE[key] = marshal.loads(blob)
+    return code
+
+
+_NAMES_CACHE: dict[int, tuple[types.CodeType, frozenset[str]]] = {}
+
+
+def _global_names(code: types.CodeType) -> frozenset[str]:
+    cached = _NAMES_CACHE.get(id(code))
+    if cached is None or cached[0] is not code:  # (holding the code keeps its id unique)
+        cached = _NAMES_CACHE[id(code)] = (code, memory.global_names(code))
+    return cached[1]
 
 
 class KernelEntry:
@@ -174,7 +197,7 @@ class KernelEntry:
         if row is None:
             raise KeyError(name)
         _, path, state, taints, has_exit, load_order, code, blob = row
-        lm = self.instantiate(name, path, marshal.loads(code), state=state, taints=taints,
+        lm = self.instantiate(name, path, _code(name, load_order, code), state=state, taints=taints,
                               has_exit=bool(has_exit), load_order=load_order)
         if blob is not None:
             variables, lm.allocs, lm.timers = memory.load(blob)  # type: ignore[misc]
@@ -190,17 +213,19 @@ class KernelEntry:
         mod.__dict__["__kmod_source__"] = path
         sys.modules[mod.__name__] = mod
         lm = LoadedModule(name, path, state, taints, has_exit, mod, load_order)
+        lm.code_names = _global_names(code)
         self.modules[name] = lm
         saved = _current.enter(None, lm)
         try:
             exec(code, mod.__dict__)
         finally:
             _current.leave(saved)
-        from kmodsim.kernel.locking import _Lock
+        if state == "Loading":  # fresh from insmod: later loads restore the names with memory
+            from kmodsim.kernel.locking import _Lock
 
-        for var, value in mod.__dict__.items():  # lockdep names a lock after its variable
-            if isinstance(value, _Lock) and not value.name:
-                value.name = var
+            for var, value in memory.memory_of(mod.__dict__, _api(), lm.code_names).items():
+                if isinstance(value, _Lock) and not value.name:  # lockdep names it so
+                    value.name = var
         return lm
 
     def forget(self, name: str) -> None:
@@ -208,7 +233,8 @@ class KernelEntry:
         sys.modules.pop(LIVE_PREFIX + name, None)
 
     def save(self, lm: LoadedModule) -> None:
-        blob = memory.dump(lm.name, memory.memory_of(lm.ns, _api()), lm.allocs, lm.timers)
+        variables = memory.memory_of(lm.ns, _api(), lm.code_names)
+        blob = memory.dump(lm.name, variables, lm.allocs, lm.timers)
         self.db.execute("UPDATE modules SET memory=?, state=?, taints=? WHERE name=?",
                         (blob, lm.state, lm.taints, lm.name))
 
@@ -482,9 +508,10 @@ class KernelEntry:
             if lm.dirty:
                 self.save(lm)
         self.flush_log()
-        for key in self._meta_dirty:
-            meta_set(self.db, key, self._meta[key])
-        self._meta_dirty.clear()
+        if self._meta_dirty:
+            self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                [(key, self._meta[key]) for key in self._meta_dirty])
+            self._meta_dirty.clear()
         for name in list(self.modules):
             self.forget(name)
 
