@@ -136,3 +136,42 @@ def test_group_writable_store_is_refused(kmod, home):
 def test_insmod_error_api(machine):
     with pytest.raises(InsmodError):
         machine.insmod("does/not/exist.py")
+
+
+def test_a_variable_named_like_an_api_name_is_memory(machine, module_file):
+    machine.insmod(module_file("shadow", """
+        MODULE_LICENSE("GPL")
+        file = 0          # shadows the kernel's `file` type: still the module's own data
+        def w(f, buf, count, ppos):
+            global file
+            file += 1
+            return count
+        def r(f, buf, count, ppos):
+            return simple_read_from_buffer(buf, count, ppos, b"%d\\n" % file)
+        @module_init
+        def shadow_init():
+            proc_create("shadow", 0o666, None, proc_ops(proc_read=r, proc_write=w))
+            return 0
+        """))
+    machine.proc_write("shadow", b"x")
+    machine.proc_write("shadow", b"x")
+    assert machine.proc_read("shadow") == b"2\n"
+
+
+def test_proc_remove_takes_the_entry_and_its_children(machine, module_file):
+    machine.insmod(module_file("pr", """
+        MODULE_LICENSE("GPL")
+        top = None
+        @module_init
+        def pr_init():
+            global top
+            top = proc_mkdir("prdir", None)
+            proc_create("a", 0o444, top, proc_ops())
+            return 0
+        @module_exit
+        def pr_exit():
+            proc_remove(top)
+        """))
+    assert {"prdir", "prdir/a"} <= set(machine.proc_list())
+    machine.rmmod("pr")
+    assert not {"prdir", "prdir/a"} & set(machine.proc_list())
