@@ -241,8 +241,9 @@ class Machine:
             return int(meta_get(db, "taint", 0))  # type: ignore[arg-type]
 
     # -- the machine as a whole ----------------------------------------------------------
-    def reboot(self, reset: bool = False) -> None:
-        """A fresh boot: no modules, empty ring buffer, clock at zero (`reset`: new store)."""
+    def reboot(self, reset: bool = False, log_buf_len: int | None = None) -> None:
+        """A fresh boot: no modules, empty ring buffer, clock at zero (`reset`: new store).
+        `log_buf_len` sizes the ring buffer in bytes, as the boot parameter of that name."""
         if reset:
             self.store.reset()
         with self.store.transaction() as db:
@@ -250,6 +251,8 @@ class Machine:
                 db.execute(f"DELETE FROM {table}")
             db.execute("DELETE FROM meta WHERE key != 'schema_version'")
             db.execute("INSERT INTO meta VALUES ('boot_time', ?)", (time.time(),))
+            if log_buf_len is not None:
+                db.execute("INSERT INTO meta VALUES ('log_buf_len', ?)", (int(log_buf_len),))
 
     def module_source(self, name: str) -> str | None:
         with self.store.transaction() as db:

@@ -221,3 +221,21 @@ def test_kernel_api_outside_a_module_is_a_clear_error():
 
     with pytest.raises(NoKernelError, match="outside module code"):
         pr_info("hi\n")
+
+
+def test_ring_buffer_drops_oldest_records_and_keeps_counting(machine, module_file):
+    machine.reboot(log_buf_len=1024)
+    machine.insmod(module_file("chatty", """
+        MODULE_LICENSE("GPL")
+        @module_init
+        def chatty_init():
+            for i in range(100):
+                pr_info("message number %03d\\n", i)
+            return 0
+        """))
+    records = machine.log_records()
+    sizes = sum(len(r.text) + 16 for r in records)
+    assert sizes <= 1024
+    assert records[-1].text == "message number 099"
+    assert records[-1].seq == 100  # the taint line is seq 0; numbering goes on past drops
+    assert [r.seq for r in records] == list(range(records[0].seq, 101))
