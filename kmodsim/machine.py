@@ -192,7 +192,11 @@ class Machine:
         rows = db.execute(  # type: ignore[attr-defined]
             "SELECT seq, ts_usec, level, facility, cont, caller, text FROM log "
             "WHERE seq > ? ORDER BY seq", (-1 if after_seq is None else after_seq,))
-        return [Record(s, t, lv, tx, fac, bool(c), cl) for s, t, lv, fac, c, cl, tx in rows]
+        # Caller ids are kept, but /dev/kmsg shows them only on a kernel built with
+        # CONFIG_PRINTK_CALLER, which distribution kernels are not: dmesg's plain layout.
+        caller = os.environ.get("KMODSIM_PRINTK_CALLER", "") not in ("", "0")
+        return [Record(s, t, lv, tx, fac, bool(c), cl if caller else None)
+                for s, t, lv, fac, c, cl, tx in rows]
 
     def clear_log(self) -> None:
         with self.store.transaction() as db:
