@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import marshal
 import os
+import time
 import traceback
 import types
 from dataclasses import dataclass
 
 from kmodsim.errors import InsmodError, KmodError, strerror
+from kmodsim.faults import KernelFault
 from kmodsim.runtime import KernelEntry, LoadedModule, modinfo_json
 from kmodsim.taint import (
     TAINT_OOT_MODULE,
@@ -19,6 +21,7 @@ from kmodsim.taint import (
 # license_is_gpl_compatible() in include/linux/license.h
 GPL_COMPATIBLE = {"GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL",
                   "Dual MIT/GPL", "Dual MPL/GPL"}
+MAX_MODULE_BYTES = 16 << 20
 
 
 def _fail(typed: str, err: int, why: list[str] | None = None) -> InsmodError:
@@ -46,11 +49,17 @@ class ModuleImage:
             return _fail(self.typed, 17)
         try:
             lm = k.instantiate(self.name, self.path, self.code, state="Loading")
-        except Exception as e:  # noqa: BLE001 - module top level failed: not a loadable module
+        except (Exception, SystemExit, KernelFault) as e:  # noqa: BLE001 - top level failed
             k.forget(self.name)
-            return _fail(self.typed, 8, [_where(e, self.path)])
+            return self._top_level_failed(k, e)
+        if not self._is_a_module(k, lm):
+            k.forget(self.name)
+            k.printk(4, f"{self.name}: No module found in object\n")
+            return _fail(self.typed, 8, [f"{self.typed}: not a kernel module: no module_init, "
+                                         f"no MODULE_LICENSE and no `from kmodsim.kernel "
+                                         f"import`"])
         blob = marshal.dumps(self.code)
-        order = (k.db.execute("SELECT MAX(load_order) FROM modules").fetchone()[0] or 0) + 1
+        order = _next_load_order(k)
         lm.load_order = order
         k.db.execute(
             "INSERT INTO modules (name, load_order, path, source, code, state, params, modinfo,"
@@ -76,6 +85,26 @@ class ModuleImage:
                         f"anyway...\n")
         lm.state = "Live"
         return None
+
+    def _top_level_failed(self, k: KernelEntry, e: BaseException) -> KmodError:
+        """A name the kernel API doesn't have is the kernel's `Unknown symbol` (a .ko that
+        needs a symbol nobody exports); any other failure makes the file unloadable."""
+        symbol = _symbol(e) if isinstance(e, ImportError) else None
+        if symbol is not None:
+            k.printk(4, f"{self.name}: Unknown symbol {symbol} (err -2)\n")
+            return _fail(self.typed, 2, [f"{_location(e, self.path)}: kmodsim.kernel has no "
+                                         f"symbol '{symbol}'"])
+        return _fail(self.typed, 8, [_where(e, self.path)])
+
+    def _is_a_module(self, k: KernelEntry, lm: LoadedModule) -> bool:
+        """The kernel loads a module without an init function, so a file without one is
+        loaded as long as it says it is a module in some way: an init, any MODULE_* line,
+        or the kernel API imported. A file with none of these (an empty file, /dev/null, a
+        script given by mistake) is refused, as the kernel refuses an object that has no
+        module in it."""
+        from kmodsim.kernel.module import MODINFO
+
+        return bool(k.init_hook(lm) or lm.ns.get(MODINFO) or _imports_kernel(self.code))
 
     def _unload(self, k: KernelEntry, lm: LoadedModule, err: int) -> KmodError:
         from kmodsim.kmemleak import report_leaks
@@ -139,11 +168,54 @@ class ModuleImage:
 
 def _where(e: BaseException, path: str) -> str:
     """`path:line: ErrorType: message` for an error raised by a module's top level."""
+    return f"{_location(e, path)}: {type(e).__name__}: {e}"
+
+
+def _location(e: BaseException, path: str) -> str:
+    """`path:line` of the module's own line the error came from."""
     line = ""
     for frame, lineno in traceback.walk_tb(e.__traceback__):
         if frame.f_code.co_filename == path:
             line = f":{lineno}"
-    return f"{path}{line}: {type(e).__name__}: {e}"
+    return f"{path}{line}"
+
+
+def _symbol(e: ImportError) -> str | None:
+    """X in `from kmodsim.kernel import X` that failed for want of X."""
+    text = str(e)
+    if e.name == "kmodsim.kernel" and text.startswith("cannot import name '"):
+        return text.split("'")[1]
+    return None
+
+
+def _imports_kernel(code: types.CodeType) -> bool:
+    """Does the module's top level import kmodsim (`from kmodsim.kernel import *`)?"""
+    return any(n == "kmodsim" or n.startswith("kmodsim.") for n in code.co_names)
+
+
+def _next_load_order(k: KernelEntry) -> int:
+    """Larger is newer. Not merely max + 1: the order also names this load of the module in
+    the per-process code cache, so it must not repeat after a reboot or in another store
+    (a batch that reboots and loads another file of the same name must run the new code)."""
+    last = k.db.execute("SELECT MAX(load_order) FROM modules").fetchone()[0] or 0
+    return max(last + 1, time.time_ns())
+
+
+def _read(typed: str, path: str) -> bytes:
+    """The file's bytes; at most MAX_MODULE_BYTES, so that /dev/zero can't fill memory."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_MODULE_BYTES + 1)
+    except (OSError, ValueError) as e:  # ValueError: a NUL in the name (the Python API)
+        err = getattr(e, "errno", None) or 2
+        if err == 2:
+            raise InsmodError(f"insmod: ERROR: could not load module {typed}: "
+                              f"{strerror(err)}", err) from None
+        raise _fail(typed, err) from None
+    if len(raw) > MAX_MODULE_BYTES:
+        raise _fail(typed, 27, [f"{typed}: larger than {MAX_MODULE_BYTES >> 20} MiB: not a "
+                                f"module source file"])
+    return raw
 
 
 def load_module(typed: str) -> ModuleImage:
@@ -151,25 +223,25 @@ def load_module(typed: str) -> ModuleImage:
     from kmodsim.machine import module_name
 
     path = os.path.abspath(typed)
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as e:
-        if e.errno == 2:
-            raise InsmodError(f"insmod: ERROR: could not load module {typed}: "
-                              f"{strerror(e.errno)}", e.errno) from None
-        raise _fail(typed, e.errno or 5) from None
+    raw = _read(typed, path)
     try:
         source = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise _fail(typed, 8, [f"{typed}: not a Python module file ({e.reason} at byte "
                                f"{e.start})"]) from None
+    path = _storable(path)  # the store (and the module's frames) name it as text
     try:
         code = compile(source, path, "exec", dont_inherit=True)
     except SyntaxError as e:
+        # Python's compiler's own report: where, the line, a caret under the spot
         detail = "".join(traceback.format_exception_only(e)).rstrip("\n").splitlines()
         raise _fail(typed, 8, detail) from None
-    except ValueError as e:  # NUL bytes in the source
-        raise _fail(typed, 8, [f"{typed}: {e}"]) from None
-    return ModuleImage(typed, path, module_name(typed), source, code)
+    except ValueError as e:  # NUL bytes in the source (a SyntaxError from Python 3.12)
+        raise _fail(typed, 8, [f"{typed}: SyntaxError: {e}"]) from None
+    return ModuleImage(typed, path, _storable(module_name(typed)), source, code)
+
+
+def _storable(name: str) -> str:
+    """File-name bytes that aren't UTF-8 (a shell can pass any) as U+FFFD: SQLite keeps text."""
+    return os.fsencode(name).decode("utf-8", "replace")
 

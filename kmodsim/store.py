@@ -7,10 +7,12 @@ machine as it was before it, never torn.
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import stat
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,9 +20,11 @@ from kmodsim.errors import StoreError
 
 SCHEMA_VERSION = 1
 DB_NAME = "machine.db"
+SQLITE_MAGIC = b"SQLite format 3\0"
 # Long enough that a queue of shells waiting behind a slow handler never sees "locked";
 # module code itself is bounded by the soft-lockup watchdog.
 BUSY_TIMEOUT_S = 600.0
+POLL_MAX_S = 0.004  # longest sleep between two tries for the write lock
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -93,77 +97,77 @@ class Store:
     def _connect(self) -> sqlite3.Connection:
         if self._db is not None:
             return self._db
-        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _check_private(self.home, "state folder")
-        fresh = not self.path.exists()
-        if not fresh:
-            _check_private(self.path, "state file")
+        try:
+            fresh = self._check_files()
+        except OSError as e:
+            err = errno.ENOTDIR if isinstance(e, FileExistsError) else e.errno or errno.EIO
+            raise StoreError(f"kmod: can't use the state folder {self.home}: "
+                             f"{os.strerror(err)}") from None
+        db = None
         try:
             db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             if fresh:
                 os.chmod(self.path, 0o600)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-        except sqlite3.DatabaseError as e:
-            raise self._corrupt(e) from None
+            _ensure_schema(db)
+            db.execute("PRAGMA busy_timeout=0")  # from now on _begin_immediate does the waiting
+        except (sqlite3.Error, _SchemaError) as e:
+            if db is not None:
+                db.close()
+            if isinstance(e, _SchemaError):
+                raise StoreError(f"kmod: the state file {self.path} {e}; "
+                                 f"start over with: kmod reboot --reset") from None
+            raise self.unusable(e) from None
         self._db = db
-        self._ensure_schema(db)
         return db
 
-    def _corrupt(self, e: Exception) -> StoreError:
-        return StoreError(
-            f"kmod: the state file {self.path} is unreadable ({e}); "
-            f"start over with: kmod reboot --reset"
-        )
+    def _check_files(self) -> bool:
+        """Make the folder if needed and check what is there; True if there is no store yet."""
+        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _check_private(self.home, "state folder")
+        if not self.path.exists():
+            return True
+        _check_private(self.path, "state file")
+        self._check_header()
+        return False
 
-    def _ensure_schema(self, db: sqlite3.Connection) -> None:
-        try:
-            with self._immediate(db):
-                tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
-                if "meta" not in tables:
-                    # statement by statement: executescript() would commit our transaction
-                    for statement in SCHEMA.split(";"):
-                        if statement.strip():
-                            db.execute(statement)
-                    db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
-                    return
-                row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        except sqlite3.DatabaseError as e:
-            raise self._corrupt(e) from None
-        version = row[0] if row else None
-        if version != SCHEMA_VERSION:
-            raise StoreError(
-                f"kmod: the state file {self.path} has schema version {version}, "
-                f"this kmodsim knows {SCHEMA_VERSION}; start over with: kmod reboot --reset"
-            )
+    def _check_header(self) -> None:
+        """SQLite takes a file shorter than its header for an empty database and would start
+        over silently; a truncated store must be reported instead. (An empty file is a store
+        whose creation was cut short, or is being created right now by another kmod.)"""
+        with open(self.path, "rb") as f:
+            head = f.read(len(SQLITE_MAGIC))
+        if head and head != SQLITE_MAGIC:
+            raise StoreError(f"kmod: the state file {self.path} is unreadable (file is not a "
+                             f"database); start over with: kmod reboot --reset")
 
-    @staticmethod
-    @contextmanager
-    def _immediate(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        else:
-            db.execute("COMMIT")
+    def unusable(self, e: sqlite3.Error) -> StoreError:
+        """One line naming the file and the way out, for any database error."""
+        name = getattr(e, "sqlite_errorname", "")
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            why = f"is locked by another kmod for too long ({e})"
+        elif name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR",
+                              "SQLITE_FULL", "SQLITE_PERM")):
+            return StoreError(f"kmod: can't use the state file {self.path}: {e}")
+        else:  # not a database, malformed, or not ours (tables missing)
+            why = f"is unreadable ({e})"
+        return StoreError(f"kmod: the state file {self.path} {why}; "
+                          f"start over with: kmod reboot --reset")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One kernel entry: everything inside commits together or not at all."""
         db = self._connect()
         try:
-            with self._immediate(db):
+            with _immediate(db):
                 yield db
-        except sqlite3.DatabaseError as e:
-            raise self._corrupt(e) from None
+        except sqlite3.Error as e:
+            raise self.unusable(e) from None
 
     def reset(self) -> None:
         """Throw the state file away (the way out of a corrupt or foreign store)."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        self.close()
         for suffix in ("", "-wal", "-shm"):
             Path(str(self.path) + suffix).unlink(missing_ok=True)
 
@@ -171,6 +175,153 @@ class Store:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+@contextmanager
+def _immediate(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE: take the write lock up front, so two commands never interleave."""
+    _begin_immediate(db)
+    try:
+        yield db
+    except BaseException:
+        if db.in_transaction:  # a failed COMMIT or a lost connection may have ended it
+            db.execute("ROLLBACK")
+        raise
+    else:
+        db.execute("COMMIT")
+
+
+def _begin_immediate(db: sqlite3.Connection) -> None:
+    """Wait for the write lock by polling every few milliseconds. SQLite's own busy handler
+    backs off to 25-100 ms sleeps, so a queue of shells behind a 5 ms command would spend
+    most of its time asleep with the lock free."""
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        return
+    except sqlite3.OperationalError as e:
+        if not _busy(e):
+            raise
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    delay = 0.0005
+    while True:
+        # jitter, so that waiters don't wake in step (not `random`: it costs start-up time)
+        time.sleep(delay * (0.5 + time.perf_counter_ns() % 1000 / 1000))
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as e:
+            if not _busy(e) or time.monotonic() > deadline:
+                raise
+        delay = min(delay * 2, POLL_MAX_S)
+
+
+def _busy(e: sqlite3.OperationalError) -> bool:
+    return getattr(e, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+
+
+# -- schema and migrations --------------------------------------------------------------------
+
+class _SchemaError(Exception):
+    """The store is a database, but not one this kmodsim can use (the text says why)."""
+
+
+TABLES = {"meta", "modules", "proc_entries", "log"}
+
+
+def _ensure_schema(db: sqlite3.Connection) -> None:
+    """Create the schema in a new store, or bring an older one up to SCHEMA_VERSION, in one
+    transaction: a command killed halfway through a migration leaves the old store whole.
+    The usual case, a store already up to date, is a read that waits for no writer."""
+    db.execute("BEGIN")
+    try:
+        current = _is_current(db)
+    finally:
+        if db.in_transaction:  # only read: nothing to commit
+            db.execute("ROLLBACK")
+    if current:
+        return
+    with _immediate(db):  # looked again under the write lock: another kmod may have done it
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not tables:
+            _create(db)
+            return
+        version = _version(db, tables)
+        if version > SCHEMA_VERSION:
+            raise _SchemaError(f"has schema version {version}, newer than this kmodsim's "
+                               f"({SCHEMA_VERSION})")
+        if version < SCHEMA_VERSION:
+            _migrate(db, version)
+        missing = TABLES - {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+        if missing:
+            raise _SchemaError(f"is not a kmodsim store (no table {', '.join(sorted(missing))})")
+
+
+def _is_current(db: sqlite3.Connection) -> bool:
+    try:
+        return meta_get(db, "schema_version") == SCHEMA_VERSION
+    except sqlite3.OperationalError as e:
+        if _busy(e):
+            raise
+        return False  # no meta table: a new store, or not ours; the full check says which
+
+
+def _create(db: sqlite3.Connection) -> None:
+    # statement by statement: executescript() would commit our transaction
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    meta_set(db, "schema_version", SCHEMA_VERSION)
+
+
+def _version(db: sqlite3.Connection, tables: set[str]) -> int:
+    """The store's schema version; a store from before versions were recorded is 0."""
+    if "meta" not in tables:
+        raise _SchemaError("is not a kmodsim store (no table meta)")
+    value = meta_get(db, "schema_version", 0)
+    if not isinstance(value, int) or value < 0:
+        raise _SchemaError(f"has a schema version that makes no sense ({value!r})")
+    return value
+
+
+def _migrate(db: sqlite3.Connection, version: int) -> None:
+    """One step at a time: MIGRATIONS[v] turns a version-v store into a version-(v+1) one."""
+    while version < SCHEMA_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise _SchemaError(f"has schema version {version}, too old to migrate")
+        step(db)
+        version += 1
+        meta_set(db, "schema_version", version)
+
+
+def _v0_to_v1(db: sqlite3.Connection) -> None:
+    """Version 0 compiled a module's source on every command; version 1 keeps the compiled
+    code (and the size lsmod shows, which follows from it) in the modules table."""
+    import marshal
+
+    columns = {r[1] for r in db.execute("PRAGMA table_info(modules)")}
+    if "code" not in columns:
+        db.execute("ALTER TABLE modules ADD COLUMN code BLOB NOT NULL DEFAULT x''")
+    if "size" not in columns:
+        db.execute("ALTER TABLE modules ADD COLUMN size INTEGER NOT NULL DEFAULT 0")
+    rows = db.execute("SELECT name, path, source FROM modules").fetchall()
+    for name, path, source in rows:
+        try:
+            blob = marshal.dumps(compile(source, path, "exec", dont_inherit=True))
+        except (SyntaxError, ValueError) as e:
+            raise _SchemaError(f"holds module {name}, whose stored source no longer "
+                               f"compiles ({e})") from None
+        db.execute("UPDATE modules SET code=?, size=? WHERE name=?",
+                   (blob, _module_size(len(blob)), name))
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _v0_to_v1}
+
+
+def _module_size(code_len: int) -> int:
+    from kmodsim.machine import module_size
+
+    return module_size(code_len)
 
 
 def meta_get(db: sqlite3.Connection, key: str, default: object = None) -> object:

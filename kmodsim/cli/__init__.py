@@ -1,15 +1,22 @@
 """The `kmod` command: a click group whose subcommands live one per file and load lazily.
 
-Each `kmod` run is a fresh process, so only the subcommand actually typed is imported.
+Each `kmod` run is a fresh process, so only the subcommand actually typed is imported
+(batch mode, `kmod -b FILE`, is imported only when asked for).
 """
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from kmodsim.machine import Machine
 
 # name -> module under kmodsim.cli that defines `command`
 _COMMANDS = {
@@ -21,37 +28,108 @@ _COMMANDS = {
     "proc": "proc",
     "reboot": "reboot",
 }
+INTERNAL_ERROR = 70  # EX_SOFTWARE
 
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(_COMMANDS)
+        return sorted(n for n in _COMMANDS if self.get_command(ctx, n) is not None)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         module = _COMMANDS.get(cmd_name)
         if module is None:
             return None
-        return importlib.import_module(f"kmodsim.cli.{module}").command
+        name = f"kmodsim.cli.{module}"
+        try:
+            return importlib.import_module(name).command
+        except ModuleNotFoundError as e:
+            if e.name != name:  # a real bug inside the command's module: don't hide it
+                raise
+            return None  # a command not written yet is an unknown command (usage error)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, invoke_without_command=True, no_args_is_help=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-b", "--batch", "batch_file", metavar="FILE",
+              help="Run one kmod command per line of FILE ('-': standard input).")
+@click.option("--force", is_flag=True,
+              help="With -b: go on after a failing line (exit 1 at the end if any failed).")
 @click.version_option(package_name="kmodsim", prog_name="kmodsim")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context, batch_file: str | None, force: bool) -> None:
     """Simulated Linux kernel modules: insmod, rmmod, lsmod, dmesg and /proc, no root needed."""
+    if batch_file is None:
+        if force:
+            raise click.UsageError("--force goes with -b FILE")
+        return
+    if ctx.invoked_subcommand is not None:
+        raise click.UsageError("-b FILE takes the commands from FILE, not from the command line")
+    if ctx.obj is not None:  # a batch line that is itself `-b ...`
+        raise click.UsageError("-b can't be used inside a batch")
+    from kmodsim.batch import run_batch
+
+    ctx.exit(run_batch(batch_file, force))
 
 
-def main() -> None:
+def get_machine() -> Machine:
+    """The machine of this `kmod` run: one per process, so that a batch of commands shares
+    one store connection. The kernel console (KERN_ERR and worse) is our stderr."""
+    root = click.get_current_context().find_root()
+    if root.obj is None:
+        from kmodsim.machine import Machine
+
+        root.obj = Machine(console=sys.stderr)
+    return root.obj  # type: ignore[no-any-return]
+
+
+def as_name(arg: str) -> str:
+    """A module or /proc name as typed, made storable: bytes that aren't UTF-8 (a shell can
+    pass any) become U+FFFD, which no loaded name contains, so the lookup just fails."""
+    return os.fsencode(arg).decode("utf-8", "replace")
+
+
+def run(args: Sequence[str], machine: Machine | None = None) -> int:
+    """Run one kmod command line; returns its exit status, having printed what it prints.
+    Never raises (but for KMODSIM_DEBUG): a user never sees a Python traceback."""
     from kmodsim.errors import KmodError
 
     try:
-        cli(prog_name="kmod")
+        rv = cli.main(args=list(args), prog_name="kmod", standalone_mode=False, obj=machine)
+        return rv if isinstance(rv, int) else 0
+    except click.ClickException as e:
+        e.show()
+        return e.exit_code
+    except click.Abort:
+        click.echo("Aborted!", err=True)
+        return 1
     except KmodError as e:
-        for line in e.lines:
-            click.echo(line, err=True)
-        sys.exit(e.exit_code)
+        click.echo("\n".join(e.lines), err=True)
+        return e.exit_code
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except OSError as e:
+        if e.errno == errno.EPIPE:  # `kmod ... | head`: the reader left; as click does
+            _silence_stdout()
+            return 1
+        return _internal_error(e)
     except Exception as e:  # noqa: BLE001 - a user never sees a Python traceback
-        if os.environ.get("KMODSIM_DEBUG"):
-            raise
-        click.echo(f"kmod: internal error: {type(e).__name__}: {e} "
-                   f"(set KMODSIM_DEBUG=1 to see where)", err=True)
-        sys.exit(70)
+        return _internal_error(e)
+
+
+def _internal_error(e: Exception) -> int:
+    if os.environ.get("KMODSIM_DEBUG"):
+        raise e
+    click.echo(f"kmod: internal error: {type(e).__name__}: {e} "
+               f"(set KMODSIM_DEBUG=1 to see where)", err=True)
+    return INTERNAL_ERROR
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush can't fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from kmodsim.cli import get_machine
 from kmodsim.errors import InsmodError
 
 
@@ -14,6 +15,4 @@ def command(filename: str, args: tuple[str, ...]) -> None:
     """Insert a module (a .py file) into the simulated kernel."""
     if filename == "-":
         raise InsmodError("insmod: ERROR: this tool does not support loading from stdin!")
-    from kmodsim.machine import Machine
-
-    Machine().insmod(filename, list(args))
+    get_machine().insmod(filename, list(args))

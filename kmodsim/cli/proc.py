@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from kmodsim.cli import as_name, get_machine
 from kmodsim.errors import ProcError
 
 
@@ -18,9 +19,7 @@ def command() -> None:
 @command.command("ls")
 def ls() -> None:
     """List the /proc entries modules created (and the kernel's own)."""
-    from kmodsim.machine import Machine
-
-    for path in Machine().proc_list():
+    for path in get_machine().proc_list():
         click.echo(f"/proc/{path}")
 
 
@@ -28,10 +27,8 @@ def ls() -> None:
 @click.argument("name")
 def read(name: str) -> None:
     """Like `cat /proc/NAME`: read until end of file, bytes to standard output."""
-    from kmodsim.machine import Machine
-
     try:
-        data = Machine().proc_read(name)
+        data = get_machine().proc_read(as_name(name))
     except ProcError as e:
         _write(getattr(e, "partial", b""))
         raise
@@ -44,13 +41,11 @@ def read(name: str) -> None:
 @click.argument("data", nargs=-1)
 def write(name: str, data: tuple[str, ...], no_newline: bool) -> None:
     """Like `echo DATA > /proc/NAME` (no DATA or `-`: standard input, as is)."""
-    from kmodsim.machine import Machine
-
     if not data or data == ("-",):
         payload = sys.stdin.buffer.read()
     else:
         payload = os.fsencode(" ".join(data)) + (b"" if no_newline else b"\n")
-    Machine().proc_write(name, payload)
+    get_machine().proc_write(as_name(name), payload)
 
 
 def _write(data: bytes) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from kmodsim.cli import as_name, get_machine
 from kmodsim.errors import KmodError, RmmodError
 
 
@@ -12,13 +13,11 @@ from kmodsim.errors import KmodError, RmmodError
 @click.argument("modules", nargs=-1, required=True)
 def command(modules: tuple[str, ...], force: bool) -> None:
     """Remove modules from the simulated kernel."""
-    from kmodsim.machine import Machine
-
-    machine = Machine()
+    machine = get_machine()
     failed: list[str] = []
     for target in modules:  # like rmmod: go on with the next name, fail at the end
         try:
-            machine.rmmod(target, force=force)
+            machine.rmmod(as_name(target), force=force)
         except KmodError as e:
             if e.exit_code != 1:
                 raise
