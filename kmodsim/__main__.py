@@ -1,3 +1,3 @@
-from kmodsim.cli import main
+from kmodsim.entry import main
 
 main()

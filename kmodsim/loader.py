@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import marshal
 import os
-import time
 import traceback
 import types
 from dataclasses import dataclass
@@ -194,11 +193,9 @@ def _imports_kernel(code: types.CodeType) -> bool:
 
 
 def _next_load_order(k: KernelEntry) -> int:
-    """Larger is newer. Not merely max + 1: the order also names this load of the module in
-    the per-process code cache, so it must not repeat after a reboot or in another store
-    (a batch that reboots and loads another file of the same name must run the new code)."""
+    """Larger is newer: lsmod and /proc/modules list the newest first."""
     last = k.db.execute("SELECT MAX(load_order) FROM modules").fetchone()[0] or 0
-    return max(last + 1, time.time_ns())
+    return last + 1
 
 
 def _read(typed: str, path: str) -> bytes:

@@ -76,7 +76,13 @@ class Machine:
                 yield k
             except TaskDied:
                 died = True
-            k.finish()
+            except BaseException:
+                k.forget_all()  # rolled back: no module namespace may outlive the entry
+                raise
+            try:
+                k.finish()
+            finally:
+                k.forget_all()
         if self.console is not None and k.logged:
             self._to_console(k)
         if died:

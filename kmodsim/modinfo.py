@@ -12,6 +12,7 @@ import types
 
 from kmodsim.errors import KmodError
 from kmodsim.faults import KERNEL_RELEASE
+from kmodsim.loader import MAX_MODULE_BYTES
 
 VERMAGIC = f"{KERNEL_RELEASE} SMP preempt mod_unload modversions "
 
@@ -27,7 +28,9 @@ class ModInfo:
         self.filename = os.path.join(os.getcwd(), typed)  # as kmod does: no normalising
         try:
             with open(typed, "rb") as f:
-                source = f.read()
+                source = f.read(MAX_MODULE_BYTES + 1)  # /dev/zero must not be read forever
+            if len(source) > MAX_MODULE_BYTES:
+                raise ValueError("too large to be a module source file")
             code = compile(source, os.path.abspath(typed), "exec", dont_inherit=True)
             probe = types.ModuleType("kmodsim.modinfo_probe")
             saved = _current.enter(None, None)

@@ -76,16 +76,15 @@ def _api() -> dict:
     return vars(api)
 
 
-_CODE_CACHE: dict[tuple[str, int], types.CodeType] = {}
+_CODE_CACHE: dict[bytes, types.CodeType] = {}
 
 
-def _code(name: str, load_order: int, blob: bytes) -> types.CodeType:
+def _code(blob: bytes) -> types.CodeType:
     """A module's compiled code; a process running many commands (batch, the Python API)
-    unmarshals it once per load of the module (load_order changes at every insmod)."""
-    key = (name, load_order)
-    code = _CODE_CACHE.get(key)
+    unmarshals each distinct module image once."""
+    code = _CODE_CACHE.get(blob)
     if code is None:
-        code = _CODE_CACHE[key] = marshal.loads(blob)
+        code = _CODE_CACHE[blob] = marshal.loads(blob)
     return code
 
 
@@ -197,7 +196,7 @@ class KernelEntry:
         if row is None:
             raise KeyError(name)
         _, path, state, taints, has_exit, load_order, code, blob = row
-        lm = self.instantiate(name, path, _code(name, load_order, code), state=state, taints=taints,
+        lm = self.instantiate(name, path, _code(code), state=state, taints=taints,
                               has_exit=bool(has_exit), load_order=load_order)
         if blob is not None:
             variables, lm.allocs, lm.timers = memory.load(blob)  # type: ignore[misc]
@@ -231,6 +230,10 @@ class KernelEntry:
     def forget(self, name: str) -> None:
         self.modules.pop(name, None)
         sys.modules.pop(LIVE_PREFIX + name, None)
+
+    def forget_all(self) -> None:
+        for name in list(self.modules):
+            self.forget(name)
 
     def save(self, lm: LoadedModule) -> None:
         variables = memory.memory_of(lm.ns, _api(), lm.code_names)
@@ -512,8 +515,6 @@ class KernelEntry:
             self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                 [(key, self._meta[key]) for key in self._meta_dirty])
             self._meta_dirty.clear()
-        for name in list(self.modules):
-            self.forget(name)
 
     def flush_log(self) -> None:
         if not self.records:

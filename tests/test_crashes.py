@@ -293,3 +293,9 @@ def test_api_errors_are_kmod_errors(machine):
         Machine(machine.store.home).rmmod("nothing")
     with pytest.raises(InsmodError):
         machine.insmod(buggy("nonexistent"))
+
+
+def test_no_hints_option(kmod, machine):
+    kmod("insmod", buggy("null_deref"))
+    assert kmod("--no-hints", "proc", "write", "null_deref", "x").returncode == 137
+    assert messages(machine)[-1] == "---[ end trace 0000000000000000 ]---"

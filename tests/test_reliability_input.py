@@ -176,21 +176,15 @@ def loaded(home: Path) -> None:
     m.close()
 
 
-# Bugs in files this test's author doesn't own, each with an xfail test below.
-KNOWN = {("modinfo", "/dev/zero")}
-
-
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: " ".join(t))
 def test_no_traceback_whatever_the_arguments(home, template, tmp_path: Path):
     loaded(home)
-    runs = [fill(template, a) for a in HOSTILE if (template[0], a) not in KNOWN]
+    runs = [fill(template, a) for a in HOSTILE]
     runs += [[b"lsmod"], [b"proc", b"ls"], [b"reboot"]]
     problems = [p for argv in runs if (p := run_hostile(home, tmp_path, argv))]
     assert problems == []
 
 
-@pytest.mark.xfail(strict=True, reason="kmodsim/cli/modinfo.py reads a file argument whole: "
-                   "`kmod modinfo /dev/zero` never ends (and fills memory)")
 def test_modinfo_of_an_endless_file_ends(home, tmp_path: Path):
     loaded(home)
     try:

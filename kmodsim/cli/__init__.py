@@ -54,10 +54,14 @@ class LazyGroup(click.Group):
               help="Run one kmod command per line of FILE ('-': standard input).")
 @click.option("--force", is_flag=True,
               help="With -b: go on after a failing line (exit 1 at the end if any failed).")
+@click.option("--no-hints", is_flag=True,
+              help="Leave the kernel's reports alone: no `kmodsim: hint:` lines.")
 @click.version_option(package_name="kmodsim", prog_name="kmodsim")
 @click.pass_context
-def cli(ctx: click.Context, batch_file: str | None, force: bool) -> None:
+def cli(ctx: click.Context, batch_file: str | None, force: bool, no_hints: bool) -> None:
     """Simulated Linux kernel modules: insmod, rmmod, lsmod, dmesg and /proc, no root needed."""
+    if no_hints:  # the kernel side reads it from the environment (KMODSIM_NO_HINTS=1 too)
+        os.environ["KMODSIM_NO_HINTS"] = "1"
     if batch_file is None:
         if force:
             raise click.UsageError("--force goes with -b FILE")
