@@ -245,3 +245,20 @@ def test_ring_buffer_drops_oldest_records_and_keeps_counting(machine, module_fil
     assert records[-1].text == "message number 099"
     assert records[-1].seq == 100  # the taint line is seq 0; numbering goes on past drops
     assert [r.seq for r in records] == list(range(records[0].seq, 101))
+
+
+def test_reboot_sets_the_ring_buffer_size(kmod, module_file):
+    assert kmod("reboot", "--log-buf-len", "4096").returncode == 0
+    path = module_file("many", """
+        MODULE_LICENSE("GPL")
+        @module_init
+        def many_init():
+            for i in range(1000):
+                pr_info("line %04d\\n", i)
+            return 0
+        """)
+    kmod("insmod", path)
+    lines = kmod("dmesg", "-t").stdout.splitlines()
+    assert lines[-1] == "line 0999"
+    assert sum(len(x) + 16 for x in lines) <= 4096
+    assert kmod("reboot", "--log-buf-len", "12").returncode == 2  # too small: usage error
