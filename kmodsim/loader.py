@@ -109,9 +109,8 @@ class ModuleImage:
         from kmodsim.kmemleak import report_leaks
 
         report_leaks(k, lm)
-        k.db.execute("DELETE FROM modules WHERE name=?", (self.name,))
         lm.dirty = False
-        k.forget(self.name)
+        k.remove_module(self.name)
         return _fail(self.typed, err)
 
     def _taint(self, k: KernelEntry, lm: LoadedModule) -> None:

@@ -145,8 +145,7 @@ class Machine:
             if fn is not None and state == "Live":
                 k.call(lm, "exit", fn)
             report_leaks(k, lm)
-            k.db.execute("DELETE FROM modules WHERE name=?", (name,))
-            k.forget(name)
+            k.remove_module(name)
             k.set_meta("last_unloaded", name)
 
     # -- lsmod and /proc/modules --------------------------------------------------------
@@ -257,7 +256,7 @@ class Machine:
         if reset:
             self.store.reset()
         with self.store.transaction() as db:
-            for table in ("modules", "proc_entries", "log"):
+            for table in ("modules", "module_memory", "proc_entries", "log"):
                 db.execute(f"DELETE FROM {table}")
             db.execute("DELETE FROM meta WHERE key != 'schema_version'")
             db.execute("INSERT INTO meta VALUES ('boot_time', ?)", (time.time(),))

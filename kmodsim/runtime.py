@@ -49,7 +49,7 @@ class LoadedModule:
     """A module's code executed afresh in this entry, with its memory restored."""
 
     __slots__ = ("name", "path", "state", "taints", "has_exit", "module", "load_order",
-                 "dirty", "allocs", "timers", "code_names")
+                 "dirty", "allocs", "timers", "code_names", "stored")
 
     def __init__(self, name: str, path: str, state: str, taints: str, has_exit: bool,
                  module: types.ModuleType, load_order: int = 0) -> None:
@@ -64,6 +64,7 @@ class LoadedModule:
         self.allocs: dict[int, KernelBuffer] = {}  # kmalloc'd buffers, by address
         self.timers: dict[int, timer_list] = {}  # timers set up, by kernel handle
         self.code_names: frozenset[str] = frozenset()  # names its code can bind
+        self.stored = (state, taints)  # as the modules row has them
 
     @property
     def ns(self) -> dict:
@@ -184,8 +185,8 @@ class KernelEntry:
     # -- modules ---------------------------------------------------------------------------
     def module_row(self, name: str) -> sqlite3.Row | None:
         cur = self.db.execute(
-            "SELECT name, path, state, taints, has_exit, load_order, code, memory "
-            "FROM modules WHERE name=?", (name,))
+            "SELECT m.name, path, state, taints, has_exit, load_order, code, memory "
+            "FROM modules m LEFT JOIN module_memory USING (name) WHERE m.name=?", (name,))
         return cur.fetchone()
 
     def load(self, name: str) -> LoadedModule:
@@ -231,6 +232,12 @@ class KernelEntry:
         self.modules.pop(name, None)
         sys.modules.pop(LIVE_PREFIX + name, None)
 
+    def remove_module(self, name: str) -> None:
+        """The module is gone from the kernel: its row and its memory."""
+        self.db.execute("DELETE FROM modules WHERE name=?", (name,))
+        self.db.execute("DELETE FROM module_memory WHERE name=?", (name,))
+        self.forget(name)
+
     def forget_all(self) -> None:
         for name in list(self.modules):
             self.forget(name)
@@ -238,8 +245,10 @@ class KernelEntry:
     def save(self, lm: LoadedModule) -> None:
         variables = memory.memory_of(lm.ns, _api(), lm.code_names)
         blob = memory.dump(lm.name, variables, lm.allocs, lm.timers)
-        self.db.execute("UPDATE modules SET memory=?, state=?, taints=? WHERE name=?",
-                        (blob, lm.state, lm.taints, lm.name))
+        self.db.execute("INSERT OR REPLACE INTO module_memory VALUES (?, ?)", (lm.name, blob))
+        if (lm.state, lm.taints) != lm.stored:
+            self.db.execute("UPDATE modules SET state=?, taints=? WHERE name=?",
+                            (lm.state, lm.taints, lm.name))
 
     def init_hook(self, lm: LoadedModule) -> Callable | None:
         fn = lm.ns.get(INIT_HOOK) or lm.ns.get("init_module")

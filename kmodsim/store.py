@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kmodsim.errors import StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DB_NAME = "machine.db"
 SQLITE_MAGIC = b"SQLite format 3\0"
 # Long enough that a queue of shells waiting behind a slow handler never sees "locked";
@@ -40,8 +40,11 @@ CREATE TABLE modules (
     params     TEXT NOT NULL DEFAULT '',
     modinfo    TEXT NOT NULL DEFAULT '[]',   -- JSON [[key, value], ...] in declaration order
     size       INTEGER NOT NULL,
-    has_exit   INTEGER NOT NULL DEFAULT 1,
-    memory     BLOB                   -- pickled module-level variables
+    has_exit   INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE module_memory (          -- apart from the source and code it changes on every
+    name   TEXT PRIMARY KEY,          -- command, so a write rewrites only this small row
+    memory BLOB                       -- pickled module-level variables and kernel objects
 );
 CREATE TABLE proc_entries (
     path   TEXT PRIMARY KEY,          -- below /proc, e.g. 'counter' or 'driver/foo'
@@ -225,7 +228,7 @@ class _SchemaError(Exception):
     """The store is a database, but not one this kmodsim can use (the text says why)."""
 
 
-TABLES = {"meta", "modules", "proc_entries", "log"}
+TABLES = {"meta", "modules", "module_memory", "proc_entries", "log"}
 
 
 def _ensure_schema(db: sqlite3.Connection) -> None:
@@ -315,7 +318,16 @@ def _v0_to_v1(db: sqlite3.Connection) -> None:
                    (blob, _module_size(len(blob)), name))
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _v0_to_v1}
+def _v1_to_v2(db: sqlite3.Connection) -> None:
+    """Version 1 kept module memory in the modules row, beside the source and code blobs,
+    so every command rewrote them all; version 2 keeps it in a table of its own."""
+    db.execute("CREATE TABLE module_memory (name TEXT PRIMARY KEY, memory BLOB)")
+    db.execute("INSERT INTO module_memory SELECT name, memory FROM modules "
+               "WHERE memory IS NOT NULL")
+    db.execute("ALTER TABLE modules DROP COLUMN memory")
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _v0_to_v1, 1: _v1_to_v2}
 
 
 def _module_size(code_len: int) -> int:

@@ -99,9 +99,20 @@ def test_an_empty_file_is_a_store_whose_creation_was_cut_short(kmod, home):
 
 # -- migration ----------------------------------------------------------------------------
 
+def make_version_1(db: Path) -> None:
+    """By hand, what a version-1 store held: module memory in the modules row."""
+    with sqlite3.connect(db) as c:
+        c.execute("ALTER TABLE modules ADD COLUMN memory BLOB")
+        c.execute("UPDATE modules SET memory=(SELECT memory FROM module_memory "
+                  "WHERE module_memory.name=modules.name)")
+        c.execute("DROP TABLE module_memory")
+        c.execute("UPDATE meta SET value=1 WHERE key='schema_version'")
+
+
 def make_version_0(db: Path) -> None:
     """By hand, what a version-0 store held: no schema_version, and no compiled code (nor
     the size that follows from it) in the modules table: version 0 compiled every time."""
+    make_version_1(db)
     with sqlite3.connect(db) as c:
         c.execute("ALTER TABLE modules DROP COLUMN code")
         c.execute("ALTER TABLE modules DROP COLUMN size")
@@ -117,8 +128,20 @@ def test_a_version_0_store_is_migrated_and_keeps_the_machine(kmod, home):
     assert kmod("proc", "write", "counter", "I").returncode == 0
     assert kmod("proc", "read", "counter").stdout == "2\n"
     with sqlite3.connect(db) as c:
-        assert c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (1,)
+        assert c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (
+            store.SCHEMA_VERSION,)
         assert c.execute("SELECT length(code) > 0 FROM modules").fetchall() == [(1,)]
+
+
+def test_a_version_1_store_keeps_module_memory(kmod, home):
+    db = loaded_store(home)
+    make_version_1(db)
+    assert kmod("proc", "read", "counter").stdout == "1\n"
+    assert kmod("proc", "write", "counter", "I").returncode == 0
+    assert kmod("proc", "read", "counter").stdout == "2\n"
+    with sqlite3.connect(db) as c:
+        assert "memory" not in {r[1] for r in c.execute("PRAGMA table_info(modules)")}
+        assert c.execute("SELECT count(*) FROM module_memory").fetchone() == (1,)
 
 
 def test_a_version_0_store_whose_source_no_longer_compiles_says_so(kmod, home):
@@ -140,26 +163,26 @@ def test_migrations_run_one_step_at_a_time_in_order(home, monkeypatch):
     make_version_0(db)
     steps = []
 
-    def v1_to_v2(c: sqlite3.Connection) -> None:
+    def v2_to_v3(c: sqlite3.Connection) -> None:
         version = c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        steps.append(("1->2", version))
+        steps.append(("2->3", version))
         c.execute("ALTER TABLE modules ADD COLUMN note TEXT")
 
-    monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(store.MIGRATIONS, 1, v1_to_v2)
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 3)
+    monkeypatch.setitem(store.MIGRATIONS, 2, v2_to_v3)
     m = Machine(home)
     assert [mi.name for mi in m.modules()] == ["counter"]
     m.close()
-    assert steps == [("1->2", (1,))]  # the 0->1 step ran first and recorded version 1
+    assert steps == [("2->3", (2,))]  # the 0->1 and 1->2 steps ran first, recording 2
     with sqlite3.connect(db) as c:
-        assert c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (2,)
+        assert c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (3,)
         assert "note" in {r[1] for r in c.execute("PRAGMA table_info(modules)")}
 
 
 def test_a_version_with_no_way_forward_is_refused(home, monkeypatch):
     loaded_store(home)
-    monkeypatch.setattr(store, "SCHEMA_VERSION", 3)  # no MIGRATIONS[1]
-    with pytest.raises(StoreError, match="has schema version 1, too old to migrate"):
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 3)  # no MIGRATIONS[2]
+    with pytest.raises(StoreError, match="has schema version 2, too old to migrate"):
         Machine(home).modules()
 
 
