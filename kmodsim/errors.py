@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno as _errno
 import os
 
 
@@ -57,5 +56,3 @@ class StoreError(KmodError):
 class ModuleMemoryError(KmodError):
     """A module variable holds a value that can't be kept between commands."""
 
-
-ENOENT = _errno.ENOENT

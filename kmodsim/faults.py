@@ -178,9 +178,14 @@ def page_fault_lines(address: int, access: str) -> list[tuple[int, str]]:
             (1, f"#PF: error_code({error}) - not-present page"), (6, "PGD 0 P4D 0 ")]
 
 
+def at(frames: list[Frame]) -> str:
+    """` at FILE:LINE in fn()` for the innermost module frame, for hint lines ('' if none)."""
+    return f" at {frames[0].where}" if frames else ""
+
+
 def hint_for_exception(exc: BaseException, frames: list[Frame]) -> str:
     what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return f"kmodsim: hint: {what}" + (f" at {frames[0].where}" if frames else "")
+    return f"kmodsim: hint: {what}{at(frames)}"
 
 
 class PageFault(KernelFault):
@@ -206,9 +211,5 @@ class KernelBugFault(KernelFault):
 
     def report(self, k: KernelEntry, lm: LoadedModule | None, frames: list[Frame]) -> None:
         oops(k, self, lm, frames)
-        k.hint("kmodsim: hint: " + (self.hint or str(self)) +
-               (f" at {frames[0].where}" if frames else ""))
+        k.hint(f"kmodsim: hint: {self.hint or self}{at(frames)}")
 
-
-# A misuse the kernel itself would trap on (bad copy length, double unlock…): same report.
-KernelBug = KernelBugFault

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kmodsim.faults import HARDWARE, Frame, KernelFault, call_trace, cpu_line, oops
+from kmodsim.faults import HARDWARE, Frame, KernelFault, at, call_trace, cpu_line, oops
 
 if TYPE_CHECKING:
     from kmodsim.runtime import KernelEntry, LoadedModule
@@ -77,8 +77,7 @@ class KasanFault(KernelFault):
         k.log_lines([(3, line) for line in lines])
         k.add_taint(5)  # B: bad page state, as KASAN marks it
         oops(k, self, lm, frames, first_lines=[], code="0000")
-        k.hint("kmodsim: hint: " + self.hint_text(size) +
-               (f" at {frames[0].where}" if frames else ""))
+        k.hint(f"kmodsim: hint: {self.hint_text(size)}{at(frames)}")
 
     def hint_text(self, size: int) -> str:
         if self.kind == "double-free":

@@ -16,6 +16,7 @@ from kmodsim.faults import (
     KERNEL_IDENT,
     Frame,
     KernelFault,
+    at,
     call_trace,
     dump_stack,
     frame_at,
@@ -116,7 +117,7 @@ class Deadlock(KernelFault):
 
     def report(self, k: KernelEntry, lm: LoadedModule | None, frames: list[Frame]) -> None:
         k.log_lines([(4, line) for line in self.lines])
-        k.hint(f"kmodsim: hint: {self.hint}" + (f" at {frames[0].where}" if frames else ""))
+        k.hint(f"kmodsim: hint: {self.hint}{at(frames)}")
 
 
 def _hung_task(k: KernelEntry, frames: list[Frame], module: str, lock: _Lock) -> list[str]:
@@ -208,7 +209,7 @@ def _bad_unlock(k: KernelEntry, lock: _Lock) -> None:
                  "other info that might help us debug this:", *_held_lines(k), "",
                  "stack backtrace:", *dump_stack(k, frames, lm.name if lm else "?")]
         k.log_lines([(4, line) for line in lines])
-    where = f" at {frames[0].where}" if frames else ""
+    where = at(frames)
     k.hint(f"kmodsim: hint: unlock of {lock.name}, which this task does not hold{where}")
 
 
@@ -267,7 +268,7 @@ def _circular(k: KernelEntry, new: Held, held: Held) -> None:
              " *** DEADLOCK ***", "", *_held_lines(k), "", "stack backtrace:",
              *dump_stack(k, frames, module)]
     k.log_lines([(4, line) for line in lines])
-    where = f" at {frames[0].where}" if frames else ""
+    where = at(frames)
     k.hint(f"kmodsim: hint: {b} taken while holding {a}, but elsewhere {a} is taken while "
            f"holding {b}: two tasks doing both can deadlock; always take them in one order"
            f"{where}")
@@ -291,14 +292,14 @@ def might_sleep(k: KernelEntry, where: str) -> None:
     k.log_lines([(3, lines[0]), *[(3, line) for line in lines[1:4]],
                  *[(4, line) for line in lines[4:]]])
     k.add_taint(TAINT_WARN)
-    at = f" at {frames[0].where}" if frames else ""
+    where = at(frames)
     if spin_held or k.irqs_disabled:
         held = spin_held[-1].lock.name if spin_held else "interrupts disabled"
         k.hint(f"kmodsim: hint: something that may sleep was called while holding a spinlock "
-               f"({held}){at}; use a mutex, or GFP_ATOMIC, or move it outside the lock")
+               f"({held}){where}; use a mutex, or GFP_ATOMIC, or move it outside the lock")
     else:
         k.hint(f"kmodsim: hint: a timer callback runs in interrupt context and must not "
-               f"sleep{at}; use GFP_ATOMIC, a spinlock, or a workqueue")
+               f"sleep{where}; use GFP_ATOMIC, a spinlock, or a workqueue")
 
 
 def check_return_to_user(k: KernelEntry) -> None:

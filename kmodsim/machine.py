@@ -263,11 +263,6 @@ class Machine:
             if log_buf_len is not None:
                 db.execute("INSERT INTO meta VALUES ('log_buf_len', ?)", (int(log_buf_len),))
 
-    def module_source(self, name: str) -> str | None:
-        with self.store.transaction() as db:
-            row = db.execute("SELECT source FROM modules WHERE name=?", (name,)).fetchone()
-        return None if row is None else row[0]
-
     def module_path(self, name: str) -> str | None:
         with self._read() as db:
             row = db.execute("SELECT path FROM modules WHERE name=?", (name,)).fetchone()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kmodsim.faults import Frame, KernelFault, live_frames
+from kmodsim.faults import Frame, KernelFault, at, live_frames
 from kmodsim.faults import dump_stack as _dump_stack
 from kmodsim.kernel import _current
 from kmodsim.kernel.cformat import format_c
@@ -26,9 +26,8 @@ class KernelPanic(KernelFault):
         k.log_lines([(0, line), *[(4, s) for s in stack], (0, "Kernel Offset: disabled"),
                      (0, f"---[ end {line} ]---")])
         k.set_meta("panicked", line)
-        k.hint("kmodsim: hint: the module called panic()"
-               + (f" at {frames[0].where}" if frames else "")
-               + "; the machine is stopped until `kmod reboot`")
+        k.hint(f"kmodsim: hint: the module called panic(){at(frames)}; the machine is stopped "
+               f"until `kmod reboot`")
 
 
 def panic(fmt: str, *args: object) -> None:
