@@ -146,9 +146,9 @@ def scale(tmp: Path) -> None:
         m.proc_write("chatty", b"x\n")
     with m.store.transaction() as db:
         used = dict(db.execute("SELECT key, value FROM meta WHERE key IN "
-                               "('log_bytes', 'log_buf_len')"))
+                               "('printk.log_bytes', 'printk.log_buf_len')"))
     m.close()
-    fill = used.get("log_bytes", 0) / used.get("log_buf_len", 128 * 1024)
+    fill = used.get("printk.log_bytes", 0) / used.get("printk.log_buf_len", 128 * 1024)
     small, big = medians(lambda: run_once([KMOD, *WRITE], env_for(empty)),
                          lambda: run_once([KMOD, *WRITE], env_for(busy)))
     report("scale: proc write, 102 modules + full log",

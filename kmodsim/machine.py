@@ -7,41 +7,25 @@ Each public method is one kernel entry, one transaction. Failures raise `KmodErr
 from __future__ import annotations
 
 import os
-import sqlite3
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
-from kmodsim.dmesg.record import Record
-from kmodsim.errors import InsmodError, Killed, KmodError, ProcError, RmmodError, strerror
-from kmodsim.faults import TaskDied
-from kmodsim.kmemleak import report_leaks
-from kmodsim.runtime import KernelEntry
-from kmodsim.store import Store, meta_get
+from kmodsim.errors import InsmodError, Killed, KmodError, ProcError, RmmodError
+from kmodsim.formats.kmodtools import insmod_strerror, rmmod_failed
+from kmodsim.formats.kmsg import Record
+from kmodsim.kernel.modload import delete_module
+from kmodsim.kernel.module import ModuleState, module_name, module_size
+from kmodsim.kernel.panic import PanicState, TaskDied
+from kmodsim.kernel.printk import PrintkState
+from kmodsim.kernel.procfs import BUILTIN_PROC, ProcState
+from kmodsim.kernel.time import TimeState
+from kmodsim.kernel.timer import TimerState, run_due_timers
+from kmodsim.runtime.entry import KernelEntry
+from kmodsim.store import Store, wipe
 
 if TYPE_CHECKING:
-    from kmodsim.userspace import ProcFile
-
-# insmod's mod_strerror(): kmod's own words for these, glibc's strerror for the rest
-_INSMOD_TEXT = {8: "Invalid module format", 2: "Unknown symbol in module",
-                3: "Module has wrong symbol version", 22: "Invalid parameters"}
-PAGE = 4096
-# KERN_ERR and worse reach the console, as on a distribution kernel booted with `quiet`
-CONSOLE_LOGLEVEL_DEFAULT = 4
-
-
-def insmod_strerror(err: int) -> str:
-    return _INSMOD_TEXT.get(err) or strerror(err)
-
-
-def module_name(arg: str) -> str:
-    """What the kernel calls the module in FILE or NAME: stem, '-' becomes '_'."""
-    base = os.path.basename(arg)
-    for ext in (".py", ".ko"):
-        if base.endswith(ext):
-            base = base[: -len(ext)]
-    return base.replace("-", "_")
+    from kmodsim.files import ProcFile
 
 
 class ModuleInfo(NamedTuple):
@@ -63,16 +47,20 @@ class Machine:
         self.store.close()
 
     @contextmanager
-    def _kernel(self, allow_panicked: bool = False) -> Iterator[KernelEntry]:
-        """Enter the kernel: one transaction; an Oops still commits, then reports `Killed`."""
+    def _kernel(self, allow_panicked: bool = False, timers: bool = True
+                ) -> Iterator[KernelEntry]:
+        """Enter the kernel: one transaction; an Oops still commits, then reports `Killed`.
+        Due timers fire first (`timers`), unless the kernel has panicked."""
         died = False
         with self.store.transaction() as db:
             k = KernelEntry(db)
-            if not allow_panicked:
-                _refuse_if_panicked(k.meta("panicked"))
+            panicked = k.state(PanicState).panicked
+            if panicked and not allow_panicked:
+                raise KmodError(f"kmod: the kernel has panicked ({panicked}); only `kmod dmesg` "
+                                f"and `kmod reboot` work until you run `kmod reboot`")
             try:
-                if not k.meta("panicked"):
-                    k.run_due_timers()
+                if timers and not panicked:
+                    run_due_timers(k)
                 yield k
             except TaskDied:
                 died = True
@@ -83,36 +71,21 @@ class Machine:
                 k.finish()
             finally:
                 k.forget_all()
-        if self.console is not None and k.logged:
-            self._to_console(k)
+        if self.console is not None:
+            lines = k.state(PrintkState).console_lines()
+            if lines:
+                self.console.write("".join(lines))
+                self.console.flush()
         if died:
             raise Killed()
 
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
+    def _look(self):  # type: ignore[no-untyped-def]
         """A look at the machine that runs no module code (lsmod, proc ls)."""
-        with self.store.transaction() as db:
-            _refuse_if_panicked(meta_get(db, "panicked"))
-            yield db
-
-    def _to_console(self, k: KernelEntry) -> None:
-        """The console shows records more urgent than console_loglevel, as they are logged."""
-        if not int(k.meta("console_enabled", 1)):  # type: ignore[arg-type]
-            return
-        level = int(k.meta("console_loglevel", CONSOLE_LOGLEVEL_DEFAULT))  # type: ignore[arg-type]
-        out = []
-        for r in k.logged:
-            if r.level < level:
-                sec, usec = divmod(r.ts_usec, 1_000_000)
-                prefix = f"[{sec:5d}.{usec:06d}] "
-                out.extend(prefix + line + "\n" for line in r.text.split("\n"))
-        if out:
-            self.console.write("".join(out))  # type: ignore[union-attr]
-            self.console.flush()  # type: ignore[union-attr]
+        return self._kernel(timers=False)
 
     # -- insmod / rmmod --------------------------------------------------------------------
     def insmod(self, path: str, args: list[str] | tuple[str, ...] = ()) -> None:
-        from kmodsim.loader import load_module
+        from kmodsim.runtime.loader import load_module
 
         image = load_module(path)
         error: KmodError | None = None
@@ -124,114 +97,84 @@ class Machine:
     def rmmod(self, target: str, force: bool = False) -> None:
         name = module_name(target)
         with self._kernel() as k:
-            row = k.db.execute("SELECT state, refcnt, has_exit FROM modules WHERE name=?",
-                               (name,)).fetchone()
-            if row is None:
-                raise RmmodError(f"rmmod: ERROR: Module {name} is not currently loaded")
-            state, refcnt, has_exit = row
-            if refcnt > 0 and not force:
-                raise RmmodError(f"rmmod: ERROR: Module {name} is in use")
-            lm = k.load(name)
-            fn = k.exit_hook(lm)
-            if (state != "Live" or fn is None) and not force:
-                err = strerror(16)
-                raise RmmodError([f"rmmod: ERROR: could not remove '{name}': {err}",
-                                  f"rmmod: ERROR: could not remove module {target}: {err}"], 16)
-            if force:
-                from kmodsim.taint import TAINT_FORCED_RMMOD
-
-                k.add_taint(TAINT_FORCED_RMMOD)
-            lm.state = "Unloading"
-            if fn is not None and state == "Live":
-                k.call(lm, "exit", fn)
-            report_leaks(k, lm)
-            k.remove_module(name)
-            k.set_meta("last_unloaded", name)
+            err = delete_module(k, name, force)
+            if err:
+                raise rmmod_failed(name, target, err)
 
     # -- lsmod and /proc/modules --------------------------------------------------------
     def modules(self) -> list[ModuleInfo]:
         """Loaded modules, newest first (the order of /proc/modules)."""
-        with self._read() as db:
-            rows = db.execute("SELECT name, size, refcnt, state, taints FROM modules "
-                              "ORDER BY load_order DESC").fetchall()
-        return [ModuleInfo(n, s, r, [], st, t) for n, s, r, st, t in rows]
+        with self._look() as k:
+            rows = k.state(ModuleState).listing()
+        return [ModuleInfo(n, s, r, [], st, t) for n, s, r, st, t, _ in rows]
+
+    def module_path(self, name: str) -> str | None:
+        with self._look() as k:
+            row = k.state(ModuleState).row(name)
+        return None if row is None else row[0]
 
     # -- /proc ---------------------------------------------------------------------------
     def proc_list(self) -> list[str]:
-        from kmodsim.runtime import BUILTIN_PROC
-
-        with self._read() as db:
-            paths = [r[0] for r in db.execute("SELECT path FROM proc_entries")]
+        with self._look() as k:
+            paths = k.state(ProcState).paths()
         return sorted(set(paths) | BUILTIN_PROC)
 
     def proc_read(self, path: str) -> bytes:
         """`cat /proc/PATH`: read calls until 0. ProcError carries what was read before it."""
-        from kmodsim import procio
+        from kmodsim import coreutils
+        from kmodsim.kernel.fs import normalize
 
-        path = procio.normalize(path)
         with self._kernel() as k:
-            return procio.cat(k, path)
+            return coreutils.cat(k, normalize(path))
 
     def proc_write(self, path: str, data: bytes) -> int:
         """`echo DATA > /proc/PATH` (DATA already with its newline): one open, writes, close."""
-        from kmodsim import procio
+        from kmodsim import coreutils
+        from kmodsim.kernel.fs import normalize
 
-        path = procio.normalize(path)
         with self._kernel() as k:
-            return procio.echo(k, path, data)
+            return coreutils.echo(k, normalize(path), data)
 
     def open(self, path: str, mode: str = "r") -> ProcFile:
         """A user program's open() of a /proc file (see kmodsim.userspace)."""
-        from kmodsim.userspace import ProcFile
+        from kmodsim.files import ProcFile
 
         return ProcFile(self, path, mode)
 
     # -- the ring buffer -------------------------------------------------------------------
     def log_records(self, after_seq: int | None = None) -> list[Record]:
         self.run_timers()  # what the timers would have logged by now is part of the log
-        with self.store.transaction() as db:
-            return self._records(db, after_seq)
-
-    @staticmethod
-    def _records(db: object, after_seq: int | None) -> list[Record]:
-        rows = db.execute(  # type: ignore[attr-defined]
-            "SELECT seq, ts_usec, level, facility, cont, caller, text FROM log "
-            "WHERE seq > ? ORDER BY seq", (-1 if after_seq is None else after_seq,))
-        # Caller ids are kept, but /dev/kmsg shows them only on a kernel built with
-        # CONFIG_PRINTK_CALLER, which distribution kernels are not: dmesg's plain layout.
-        caller = os.environ.get("KMODSIM_PRINTK_CALLER", "") not in ("", "0")
-        return [Record(s, t, lv, tx, fac, bool(c), cl if caller else None)
-                for s, t, lv, fac, c, cl, tx in rows]
+        with self._kernel(allow_panicked=True, timers=False) as k:
+            return k.state(PrintkState).records_after(after_seq)
 
     def clear_log(self) -> None:
-        with self.store.transaction() as db:
-            db.execute("DELETE FROM log")
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('log_bytes', 0)")
+        with self._kernel(allow_panicked=True, timers=False) as k:
+            k.state(PrintkState).clear()
 
     def read_clear_log(self) -> list[Record]:
-        with self.store.transaction() as db:
-            records = self._records(db, None)
-            db.execute("DELETE FROM log")
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('log_bytes', 0)")
+        with self._kernel(allow_panicked=True, timers=False) as k:
+            printk = k.state(PrintkState)
+            records = printk.records_after(None)
+            printk.clear()
         return records
 
     def boot_time(self) -> float:
-        with self._kernel(allow_panicked=True) as k:
-            return k.boot_time
+        with self._kernel(allow_panicked=True, timers=False) as k:
+            return k.state(TimeState).boot_time
 
     def set_console_level(self, level: int) -> None:
         with self._kernel(allow_panicked=True) as k:
-            k.set_meta("console_loglevel", int(level))
+            k.state(PrintkState).set_var("console_loglevel", int(level))
 
     def set_console_enabled(self, on: bool) -> None:
         with self._kernel(allow_panicked=True) as k:
-            k.set_meta("console_enabled", int(bool(on)))
+            k.state(PrintkState).set_var("console_enabled", int(bool(on)))
 
     def run_timers(self) -> None:
         """Fire the timers that are due (every kernel entry does; this is one that does
-        nothing else). Cheap when none is: a read, no write transaction."""
-        with self.store.transaction() as db:
-            if meta_get(db, "panicked") or meta_get(db, "timers", "{}") == "{}":
+        nothing else). Cheap when none is armed."""
+        with self._kernel(allow_panicked=True, timers=False) as k:
+            if k.state(PanicState).panicked or not k.state(TimerState).armed:
                 return
         try:
             with self._kernel(allow_panicked=True):
@@ -241,13 +184,12 @@ class Machine:
 
     def advance_clock(self, seconds: float) -> None:
         """Move the simulated clock forward (tests: timers become due without waiting)."""
-        with self._kernel(allow_panicked=True) as k:
-            k.set_meta("clock_skew_usec", int(k.meta("clock_skew_usec", 0))  # type: ignore[arg-type]
-                       + int(seconds * 1_000_000))
+        with self._kernel(allow_panicked=True, timers=False) as k:
+            k.state(TimeState).advance(seconds)
 
     def tainted(self) -> int:
-        with self.store.transaction() as db:
-            return int(meta_get(db, "taint", 0))  # type: ignore[arg-type]
+        with self._kernel(allow_panicked=True, timers=False) as k:
+            return k.state(ModuleState).taint
 
     # -- the machine as a whole ----------------------------------------------------------
     def reboot(self, reset: bool = False, log_buf_len: int | None = None) -> None:
@@ -256,29 +198,12 @@ class Machine:
         if reset:
             self.store.reset()
         with self.store.transaction() as db:
-            for table in ("modules", "module_memory", "proc_entries", "log"):
-                db.execute(f"DELETE FROM {table}")
-            db.execute("DELETE FROM meta WHERE key != 'schema_version'")
-            db.execute("INSERT INTO meta VALUES ('boot_time', ?)", (time.time(),))
+            wipe(db)
+            k = KernelEntry(db)
+            k.state(TimeState)  # the clock starts again
             if log_buf_len is not None:
-                db.execute("INSERT INTO meta VALUES ('log_buf_len', ?)", (int(log_buf_len),))
-
-    def module_path(self, name: str) -> str | None:
-        with self._read() as db:
-            row = db.execute("SELECT path FROM modules WHERE name=?", (name,)).fetchone()
-        return None if row is None else row[0]
-
-
-def _refuse_if_panicked(panicked: object) -> None:
-    if panicked:
-        raise KmodError(f"kmod: the kernel has panicked ({panicked}); only `kmod dmesg` and "
-                        f"`kmod reboot` work until you run `kmod reboot`")
-
-
-def module_size(code_len: int) -> int:
-    """A plausible module size: page-aligned, as current kernels report it."""
-    return (code_len + 2 * PAGE + PAGE - 1) // PAGE * PAGE
-
+                k.state(PrintkState).set_var("log_buf_len", int(log_buf_len))
+            k.finish()
 
 __all__ = ["Machine", "ModuleInfo", "InsmodError", "RmmodError", "ProcError", "Killed",
            "KmodError", "insmod_strerror", "module_name", "module_size"]

@@ -2,7 +2,9 @@
 
 Every `kmod` command is one `BEGIN IMMEDIATE` transaction, so commands from several shells
 serialize (waiting on the busy timeout instead of failing) and a killed command leaves the
-machine as it was before it, never torn.
+machine as it was before it, never torn. The store knows tables, not kernel concepts: each
+table (and each `PREFIX.` slice of the meta table) belongs to one kernel subsystem, which
+alone reads and writes it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from kmodsim.errors import StoreError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DB_NAME = "machine.db"
 SQLITE_MAGIC = b"SQLite format 3\0"
 # Long enough that a queue of shells waiting behind a slow handler never sees "locked";
@@ -27,8 +29,8 @@ BUSY_TIMEOUT_S = 600.0
 POLL_MAX_S = 0.004  # longest sleep between two tries for the write lock
 
 SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
-CREATE TABLE modules (
+CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;  -- 'subsystem.name' -> value
+CREATE TABLE modules (                -- kernel/module.py
     name       TEXT PRIMARY KEY,
     load_order INTEGER NOT NULL,      -- larger is newer: lsmod lists newest first
     path       TEXT NOT NULL,         -- the file insmod was given, absolute
@@ -42,18 +44,19 @@ CREATE TABLE modules (
     size       INTEGER NOT NULL,
     has_exit   INTEGER NOT NULL DEFAULT 1
 );
-CREATE TABLE module_memory (          -- apart from the source and code it changes on every
-    name   TEXT PRIMARY KEY,          -- command, so a write rewrites only this small row
+CREATE TABLE module_memory (          -- kernel/module.py (runtime/memory.py encodes it). Apart
+    name   TEXT PRIMARY KEY,          -- from the source and code it changes on every command,
+                                      -- so a write rewrites only this small row
     memory BLOB                       -- pickled module-level variables and kernel objects
 );
-CREATE TABLE proc_entries (
+CREATE TABLE proc_entries (           -- kernel/procfs.py
     path   TEXT PRIMARY KEY,          -- below /proc, e.g. 'counter' or 'driver/foo'
     module TEXT,                      -- the module that created it
     is_dir INTEGER NOT NULL DEFAULT 0,
     mode   INTEGER NOT NULL,
     data   BLOB                       -- pickled proc_dir_entry (holds the proc_ops)
 ) WITHOUT ROWID;
-CREATE TABLE log (
+CREATE TABLE log (                    -- kernel/printk.py: the ring buffer
     seq      INTEGER PRIMARY KEY,
     ts_usec  INTEGER NOT NULL,
     level    INTEGER NOT NULL,
@@ -269,7 +272,8 @@ def _is_current(db: sqlite3.Connection) -> bool:
 
 
 def _create(db: sqlite3.Connection) -> None:
-    # statement by statement: executescript() would commit our transaction
+    # statement by statement: executescript() would commit our transaction (so no `;` may
+    # stand in a comment of SCHEMA)
     for statement in SCHEMA.split(";"):
         if statement.strip():
             db.execute(statement)
@@ -327,13 +331,42 @@ def _v1_to_v2(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE modules DROP COLUMN memory")
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _v0_to_v1, 1: _v1_to_v2}
-
-
 def _module_size(code_len: int) -> int:
-    from kmodsim.machine import module_size
+    """kernel.module.module_size() as it was when version 1 was made. A migration is frozen
+    history, so it keeps its own copy rather than importing a layer above the store."""
+    return (code_len + 3 * 4096 - 1) // 4096 * 4096
 
-    return module_size(code_len)
+
+# Version 3 gives each subsystem its own slice of meta, named by a prefix.
+_V3_KEYS = {
+    "boot_time": "time.boot_time", "last_usec": "time.last_usec",
+    "clock_skew_usec": "time.skew_usec", "timers": "timer.armed",
+    "next_timer_id": "timer.next_id", "taint": "module.taint",
+    "last_unloaded": "module.last_unloaded", "next_seq": "printk.next_seq",
+    "log_bytes": "printk.log_bytes", "log_buf_len": "printk.log_buf_len",
+    "console_loglevel": "printk.console_loglevel", "console_enabled": "printk.console_enabled",
+    "kmalloc_offset": "slab.next_offset", "lock_order": "lockdep.order",
+    "debug_locks_off": "lockdep.off", "oops_count": "panic.oops_count",
+    "panicked": "panic.panicked",
+}
+
+
+def _v2_to_v3(db: sqlite3.Connection) -> None:
+    """Version 2 kept every machine-wide value under a bare name; version 3 names each by the
+    subsystem that owns it (`printk.next_seq`)."""
+    for old, new in _V3_KEYS.items():
+        db.execute("UPDATE meta SET key=? WHERE key=?", (new, old))
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    0: _v0_to_v1, 1: _v1_to_v2, 2: _v2_to_v3}
+
+
+def wipe(db: sqlite3.Connection) -> None:
+    """Empty every table (a new boot), keeping only the schema version."""
+    for table in sorted(TABLES - {"meta"}):
+        db.execute(f"DELETE FROM {table}")
+    db.execute("DELETE FROM meta WHERE key != 'schema_version'")
 
 
 def meta_get(db: sqlite3.Connection, key: str, default: object = None) -> object:

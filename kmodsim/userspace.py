@@ -5,118 +5,16 @@
     print(f.readline())
 
 Each system call is its own kernel entry (the program may run for a while between them);
-the open file, with its position and private_data, stays with the program in between.
+the open file, with its position and private_data, stays with the program in between
+(kmodsim.files).
 """
 
 from __future__ import annotations
 
 import os
-import pickle
-from types import TracebackType
 
-from kmodsim import procio
-from kmodsim.kernel.procfs import O_RDONLY, O_RDWR, O_WRONLY
+from kmodsim.files import ProcFile
 from kmodsim.machine import Machine
-from kmodsim.runtime import KernelEntry
-
-BUFSIZE = 8192  # what Python's own buffered files ask read(2) for
-
-
-class ProcFile:
-    def __init__(self, machine: Machine, path: str, mode: str = "r") -> None:
-        self._machine = machine
-        self.name = path
-        self._binary = "b" in mode
-        plus = "+" in mode
-        flags = O_RDWR if plus else O_WRONLY if mode[0] in "wa" else O_RDONLY
-        self._path = procio.normalize(path)
-        self._buffer = b""
-        self.closed = False
-        with machine._kernel() as k:
-            of = procio.open_file(k, self._path, flags)
-            self._frozen = self._freeze(of)
-
-    # An open file outlives the kernel entry that made it: keep it pickled in between.
-    @staticmethod
-    def _freeze(of: procio.OpenFile) -> tuple:
-        return (of.path, of.lm.name if of.lm else None, pickle.dumps((of.pde, of.filp)),
-                of.builtin, of.pos)
-
-    @staticmethod
-    def _thaw(k: KernelEntry, frozen: tuple) -> procio.OpenFile:
-        path, owner, blob, builtin, pos = frozen
-        lm = k.load(owner) if owner else None
-        pde, filp = pickle.loads(blob)
-        return procio.OpenFile(path, pde, lm, filp, builtin, pos)
-
-    def _syscall(self, op: str, arg: object = None) -> object:
-        if self.closed:
-            raise ValueError("I/O operation on closed file.")
-        with self._machine._kernel() as k:
-            of = self._thaw(k, self._frozen)
-            if op == "read":
-                result: object = procio.read(k, of, arg)  # type: ignore[arg-type]
-            elif op == "write":
-                result = procio.write(k, of, arg)  # type: ignore[arg-type]
-            else:
-                procio.release(k, of)
-                result = None
-            self._frozen = self._freeze(of)
-        return result
-
-    def _out(self, data: bytes) -> str | bytes:
-        return data if self._binary else data.decode("utf-8", "replace")
-
-    def _fill(self) -> bool:
-        chunk = self._syscall("read", BUFSIZE)
-        self._buffer += chunk  # type: ignore[operator]
-        return bool(chunk)
-
-    def read(self, size: int = -1) -> str | bytes:
-        while (size < 0 or len(self._buffer) < size) and self._fill():
-            pass
-        if size < 0:
-            data, self._buffer = self._buffer, b""
-        else:
-            data, self._buffer = self._buffer[:size], self._buffer[size:]
-        return self._out(data)
-
-    def readline(self) -> str | bytes:
-        while b"\n" not in self._buffer and self._fill():
-            pass
-        cut = self._buffer.find(b"\n") + 1 or len(self._buffer)
-        data, self._buffer = self._buffer[:cut], self._buffer[cut:]
-        return self._out(data)
-
-    def __iter__(self) -> ProcFile:
-        return self
-
-    def __next__(self) -> str | bytes:
-        line = self.readline()
-        if not line:
-            raise StopIteration
-        return line
-
-    def write(self, data: str | bytes) -> int:
-        raw = data.encode() if isinstance(data, str) else bytes(data)
-        done = 0
-        while done < len(raw):
-            n = self._syscall("write", raw[done:])
-            if not n:
-                break
-            done += n  # type: ignore[operator]
-        return len(data) if done == len(raw) else done
-
-    def close(self) -> None:
-        if not self.closed:
-            self._syscall("release")
-            self.closed = True
-
-    def __enter__(self) -> ProcFile:
-        return self
-
-    def __exit__(self, t: type | None, e: BaseException | None, tb: TracebackType | None) -> None:
-        self.close()
 
 
 def open(path: str, mode: str = "r", home: str | os.PathLike[str] | None = None) -> ProcFile:  # noqa: A001

@@ -20,8 +20,8 @@ from kmodsim.dmesg.options import (
     parse_args,
 )
 from kmodsim.dmesg.parse import parse_kmsg_file, parse_syslog, unhexmangle
-from kmodsim.dmesg.record import Record
 from kmodsim.dmesg.render import json_string, subsys_end
+from kmodsim.formats.kmsg import Record
 
 
 @pytest.fixture

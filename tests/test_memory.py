@@ -112,7 +112,7 @@ def test_lambda_in_proc_ops_is_explained(machine, module_file):
 def test_unpickler_refuses_foreign_classes():
     import pickle
 
-    from kmodsim import memory
+    from kmodsim.runtime import memory
 
     blob = pickle.dumps({"x": os.system})
     with pytest.raises(pickle.UnpicklingError, match="refusing to load"):

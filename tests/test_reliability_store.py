@@ -99,8 +99,33 @@ def test_an_empty_file_is_a_store_whose_creation_was_cut_short(kmod, home):
 
 # -- migration ----------------------------------------------------------------------------
 
+def make_version_2(db: Path) -> None:
+    """By hand, what a version-2 store held: machine-wide values under bare names."""
+    with sqlite3.connect(db) as c:
+        for old, new in store._V3_KEYS.items():
+            c.execute("UPDATE meta SET key=? WHERE key=?", (old, new))
+        c.execute("UPDATE meta SET value=2 WHERE key='schema_version'")
+
+
+def test_a_version_2_store_keeps_its_machine_wide_values(kmod, home):
+    db = loaded_store(home)
+    before = [kmod(*c).stdout for c in (("dmesg",), ("proc", "read", "sys/kernel/tainted"))]
+    make_version_2(db)
+    with sqlite3.connect(db) as c:
+        assert c.execute("SELECT value FROM meta WHERE key='taint'").fetchone() == (4096,)
+    after = [kmod(*c).stdout for c in (("dmesg",), ("proc", "read", "sys/kernel/tainted"))]
+    assert after == before
+    assert kmod("rmmod", "counter").returncode == 0  # the log goes on where it was
+    with sqlite3.connect(db) as c:
+        assert c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (3,)
+        assert c.execute("SELECT count(*) FROM meta WHERE key='taint'").fetchone() == (0,)
+        seqs = [r[0] for r in c.execute("SELECT seq FROM log ORDER BY seq")]
+    assert seqs == list(range(len(seqs)))
+
+
 def make_version_1(db: Path) -> None:
     """By hand, what a version-1 store held: module memory in the modules row."""
+    make_version_2(db)
     with sqlite3.connect(db) as c:
         c.execute("ALTER TABLE modules ADD COLUMN memory BLOB")
         c.execute("UPDATE modules SET memory=(SELECT memory FROM module_memory "
@@ -163,26 +188,26 @@ def test_migrations_run_one_step_at_a_time_in_order(home, monkeypatch):
     make_version_0(db)
     steps = []
 
-    def v2_to_v3(c: sqlite3.Connection) -> None:
+    def v3_to_v4(c: sqlite3.Connection) -> None:
         version = c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        steps.append(("2->3", version))
+        steps.append(("3->4", version))
         c.execute("ALTER TABLE modules ADD COLUMN note TEXT")
 
-    monkeypatch.setattr(store, "SCHEMA_VERSION", 3)
-    monkeypatch.setitem(store.MIGRATIONS, 2, v2_to_v3)
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 4)
+    monkeypatch.setitem(store.MIGRATIONS, 3, v3_to_v4)
     m = Machine(home)
     assert [mi.name for mi in m.modules()] == ["counter"]
     m.close()
-    assert steps == [("2->3", (2,))]  # the 0->1 and 1->2 steps ran first, recording 2
+    assert steps == [("3->4", (3,))]  # the 0->1, 1->2, 2->3 steps ran first, recording 3
     with sqlite3.connect(db) as c:
-        assert c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (3,)
+        assert c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (4,)
         assert "note" in {r[1] for r in c.execute("PRAGMA table_info(modules)")}
 
 
 def test_a_version_with_no_way_forward_is_refused(home, monkeypatch):
     loaded_store(home)
-    monkeypatch.setattr(store, "SCHEMA_VERSION", 3)  # no MIGRATIONS[2]
-    with pytest.raises(StoreError, match="has schema version 2, too old to migrate"):
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 4)  # no MIGRATIONS[3]
+    with pytest.raises(StoreError, match="has schema version 3, too old to migrate"):
         Machine(home).modules()
 
 

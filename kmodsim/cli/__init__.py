@@ -70,9 +70,9 @@ def cli(ctx: click.Context, batch_file: str | None, force: bool, no_hints: bool)
         raise click.UsageError("-b FILE takes the commands from FILE, not from the command line")
     if ctx.obj is not None:  # a batch line that is itself `-b ...`
         raise click.UsageError("-b can't be used inside a batch")
-    from kmodsim.batch import run_batch
+    from kmodsim.cli.batch import run_batch
 
-    ctx.exit(run_batch(batch_file, force))
+    ctx.exit(run_batch(batch_file, force, run))
 
 
 def get_machine() -> Machine:

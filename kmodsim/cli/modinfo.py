@@ -22,7 +22,7 @@ from kmodsim.errors import KmodError
 def command(modules: tuple[str, ...], field: str | None, shortcut: str | None,
             null: bool) -> None:
     """Show the information of module files (or of loaded modules, by name)."""
-    from kmodsim.modinfo import ModInfo
+    from kmodsim.runtime.modinfo import ModInfo
 
     failed = []
     for target in modules:

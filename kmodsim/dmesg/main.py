@@ -16,8 +16,8 @@ from kmodsim.dmesg.options import TRY_HELP, Control, needs_boot_time, parse_args
 
 if TYPE_CHECKING:
     from kmodsim.dmesg.parse import Entry
-    from kmodsim.dmesg.record import Record
     from kmodsim.dmesg.render import Renderer
+    from kmodsim.formats.kmsg import Record
     from kmodsim.machine import Machine
 
 FOLLOW_INTERVAL = 0.2  # seconds between polls of the ring buffer with -w/-W

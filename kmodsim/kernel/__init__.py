@@ -5,13 +5,9 @@ form returns the value instead (documented on each function).
 """
 
 from kmodsim.kernel.delay import (
-    HZ,
     cond_resched,
     fsleep,
-    get_jiffies,
-    jiffies_to_msecs,
     mdelay,
-    msecs_to_jiffies,
     msleep,
     msleep_interruptible,
     ndelay,
@@ -147,13 +143,13 @@ from kmodsim.kernel.slab import (
     vmalloc,
     vzalloc,
 )
+from kmodsim.kernel.time import HZ, get_jiffies, jiffies_now, jiffies_to_msecs, msecs_to_jiffies
 from kmodsim.kernel.timer import (
     DEFINE_TIMER,
     TIMER_DEFERRABLE,
     add_timer,
     del_timer,
     del_timer_sync,
-    jiffies_now,
     mod_timer,
     timer_delete,
     timer_delete_sync,

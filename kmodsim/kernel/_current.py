@@ -1,25 +1,77 @@
-"""Which kernel, module and task a kernel API call belongs to.
+"""Which kernel, module and task a kernel API call belongs to, and what a subsystem's state is.
 
-The runtime sets these for the duration of one hook (init, exit, a handler); API calls made
-outside a hook (say, at a module's top level) have no kernel to talk to.
+The runtime sets the current kernel entry and module for the duration of one hook (init,
+exit, a handler); API calls made outside a hook (say, at a module's top level) have no kernel
+to talk to. The kernel entry itself is the runtime's; this file says what the kernel layer
+may ask of it (`Kernel`), so that no subsystem imports the runtime.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import sqlite3
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from kmodsim.runtime import KernelEntry, LoadedModule
+    from kmodsim.kernel.module import Module
+    from kmodsim.kernel.sched import Task
 
-_entry: KernelEntry | None = None
-_module: LoadedModule | None = None
+S = TypeVar("S", bound="State")
+
+
+class Kernel(Protocol):
+    """What a subsystem may ask of the kernel entry it runs in."""
+
+    db: sqlite3.Connection
+    task: Task
+    meta: dict[str, object]  # the machine-wide values, each subsystem owning a key prefix
+    meta_dirty: set[str]  # the keys of `meta` this entry changed
+    live: dict[str, Module]  # the modules whose code runs in this entry
+
+    def state(self, cls: type[S]) -> S:
+        """The subsystem state of class `cls` for this entry (made on first use)."""
+    def module(self, name: str) -> Module:
+        """The loaded module `name`, its code run and memory restored; KeyError if none."""
+    def forget(self, name: str) -> None:
+        """Drop the module's namespace (it left the kernel, or the entry is undone)."""
+    def call(self, lm: Module, kind: str, fn: Callable, *args: object) -> object:
+        """Run one hook of `lm` under the fault catcher (an Oops raises TaskDied)."""
+
+
+class State:
+    """One subsystem's state for the length of a kernel entry: made on first use, given its
+    slice of the machine-wide values (keys `PREFIX.name` in the meta table, written back by
+    the entry at its end), and asked to save() its own tables then."""
+
+    PREFIX = ""
+
+    def __init__(self, k: Kernel) -> None:
+        self.k = k
+
+    def var(self, key: str, default: object = None) -> object:
+        return self.k.meta.get(f"{self.PREFIX}.{key}", default)
+
+    def int_var(self, key: str, default: int = 0) -> int:
+        return int(self.var(key, default))  # type: ignore[arg-type]
+
+    def set_var(self, key: str, value: object) -> None:
+        full = f"{self.PREFIX}.{key}"
+        self.k.meta[full] = value
+        self.k.meta_dirty.add(full)
+
+    def save(self) -> None:
+        """Write this entry's changes to the subsystem's tables (same transaction)."""
+
+
+_entry: Kernel | None = None
+_module: Module | None = None
 
 
 class NoKernelError(RuntimeError):
     pass
 
 
-def entry() -> KernelEntry:
+def entry() -> Kernel:
     if _entry is None:
         raise NoKernelError(
             "kernel API called outside module code: call it from init, exit or a handler, "
@@ -28,11 +80,11 @@ def entry() -> KernelEntry:
     return _entry
 
 
-def module() -> LoadedModule | None:
+def module() -> Module | None:
     return _module
 
 
-def enter(entry_: KernelEntry | None, module_: LoadedModule | None) -> tuple:
+def enter(entry_: Kernel | None, module_: Module | None) -> tuple:
     global _entry, _module
     saved = (_entry, _module)
     _entry, _module = entry_, module_

@@ -1,21 +1,18 @@
-"""Sleeping and busy-waiting (include/linux/delay.h), and jiffies."""
+"""Sleeping and busy-waiting (include/linux/delay.h)."""
 
 from __future__ import annotations
 
 import time
 
 from kmodsim.kernel import _current
-
-HZ = 250
-INITIAL_JIFFIES = (-300 * HZ) & 0xFFFFFFFF  # the kernel starts jiffies 5 minutes before wrap
+from kmodsim.kernel.debug.atomic_sleep import might_sleep
+from kmodsim.kernel.sched import sleep
 
 
 def _sleep(seconds: float, where: str) -> None:
     k = _current.entry()
-    from kmodsim.lockdep import might_sleep
-
     might_sleep(k, where)
-    k.sleep(seconds)
+    sleep(k, seconds)
 
 
 def msleep(msecs: int) -> None:
@@ -55,20 +52,8 @@ def ndelay(nsecs: int) -> None:
 
 
 def cond_resched() -> None:
-    _current.entry().sleep(0)
+    sleep(_current.entry(), 0)
 
 
 def schedule() -> None:
     _sleep(0, "kernel/sched/core.c:6772")
-
-
-def get_jiffies() -> int:
-    return (INITIAL_JIFFIES + _current.entry().now_usec() * HZ // 1_000_000) & 0xFFFFFFFF
-
-
-def msecs_to_jiffies(m: int) -> int:
-    return (m * HZ + 999) // 1000
-
-
-def jiffies_to_msecs(j: int) -> int:
-    return j * 1000 // HZ

@@ -1,14 +1,16 @@
-"""Mutexes and spinlocks (kernel/locking/).
+"""Mutexes and spinlocks (kernel/locking/), checked by lockdep (kernel/debug/lockdep.py).
 
 A lock's state is module memory: a mutex left locked by one command is still locked in the
 next. Commands never run at the same time, so a lock held by another task can never be
-released while we wait: that is reported (by the fault layer) instead of hanging.
+released while we wait: that is reported (by lockdep) instead of hanging.
 """
 
 from __future__ import annotations
 
-from kmodsim import lockdep
 from kmodsim.kernel import _current
+from kmodsim.kernel.debug import lockdep
+from kmodsim.kernel.debug.atomic_sleep import might_sleep
+from kmodsim.kernel.sched import local_irq_restore, local_irq_save
 
 
 class _Lock:
@@ -54,7 +56,9 @@ def mutex_init(lock: mutex) -> None:
 
 
 def mutex_lock(lock: mutex) -> None:
-    lockdep.acquire(_current.entry(), lock, sleeping=True)
+    k = _current.entry()
+    might_sleep(k, "kernel/locking/mutex.c:283")
+    lockdep.acquire(k, lock)
 
 
 def mutex_lock_interruptible(lock: mutex) -> int:
@@ -84,7 +88,7 @@ def spin_lock_init(lock: spinlock_t) -> None:
 
 
 def spin_lock(lock: spinlock_t) -> None:
-    lockdep.acquire(_current.entry(), lock, sleeping=False)
+    lockdep.acquire(_current.entry(), lock)
 
 
 def spin_unlock(lock: spinlock_t) -> None:
@@ -102,27 +106,27 @@ def spin_is_locked(lock: spinlock_t) -> bool:
 def spin_lock_irqsave(lock: spinlock_t) -> int:
     """C's `spin_lock_irqsave(&lock, flags)` fills flags in: `flags = spin_lock_irqsave(lock)`."""
     entry = _current.entry()
-    flags = entry.local_irq_save()
-    lockdep.acquire(entry, lock, sleeping=False)
+    flags = local_irq_save(entry)
+    lockdep.acquire(entry, lock)
     return flags
 
 
 def spin_unlock_irqrestore(lock: spinlock_t, flags: int) -> None:
     entry = _current.entry()
     lockdep.release(entry, lock)
-    entry.local_irq_restore(flags)
+    local_irq_restore(entry, flags)
 
 
 def spin_lock_irq(lock: spinlock_t) -> None:
     entry = _current.entry()
-    entry.local_irq_save()
-    lockdep.acquire(entry, lock, sleeping=False)
+    local_irq_save(entry)
+    lockdep.acquire(entry, lock)
 
 
 def spin_unlock_irq(lock: spinlock_t) -> None:
     entry = _current.entry()
     lockdep.release(entry, lock)
-    entry.local_irq_restore(0)
+    local_irq_restore(entry, 0)
 
 
 def spin_lock_bh(lock: spinlock_t) -> None:

@@ -1,14 +1,23 @@
-"""module_init/module_exit, MODULE_* information and module parameters (include/linux/module.h).
+"""Modules (include/linux/module.h, kernel/module/): what a module file declares, the loaded
+modules (table `modules`, `struct module`) and the kernel's taint. Loading and unloading them
+is kernel/modload.py.
 
-These run while the runtime executes a module's top level, so they record what they
-declare in the module's own namespace (dunder names, never part of its memory).
+module_init, MODULE_* and module_param run while the runtime executes a module's top level,
+so they record what they declare in the module's own namespace (dunder names, never part of
+its memory).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import sys
+import types
 from collections.abc import Callable
 from typing import TypeVar
+
+from kmodsim.formats.procmodules import module_flags
+from kmodsim.kernel._current import Kernel, State
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -101,3 +110,176 @@ class _ThisModule:
 
 
 THIS_MODULE = _ThisModule()
+
+
+# -- taint (kernel/panic.c taint_flags[]) -----------------------------------------------------
+
+# bit -> (letter when set, letter when clear, is a per-module flag), in bit order
+TAINT_FLAGS = [
+    ("P", "G", True), ("F", " ", True), ("S", " ", False), ("R", " ", False),
+    ("M", " ", False), ("B", " ", False), ("U", " ", False), ("D", " ", False),
+    ("A", " ", False), ("W", " ", False), ("C", " ", True), ("I", " ", False),
+    ("O", " ", True), ("E", " ", True), ("L", " ", False), ("K", " ", True),
+    ("X", " ", True), ("T", " ", True), ("N", " ", True),
+]
+TAINT_PROPRIETARY_MODULE = 0
+TAINT_FORCED_MODULE = 1
+TAINT_FORCED_RMMOD = 3
+TAINT_BAD_PAGE = 5
+TAINT_DIE = 7
+TAINT_WARN = 9
+TAINT_OOT_MODULE = 12
+TAINT_UNSIGNED_MODULE = 13
+TAINT_SOFTLOCKUP = 14
+_MODULE_ORDER = "".join(letter for letter, _, per_module in TAINT_FLAGS if per_module)
+
+
+def taint_text(mask: int) -> str:
+    """print_tainted(): `Not tainted` or `Tainted: ` and one column per flag."""
+    if not mask:
+        return "Not tainted"
+    cols = (on if mask & (1 << bit) else off for bit, (on, off, _) in enumerate(TAINT_FLAGS))
+    return "Tainted: " + "".join(cols)
+
+
+def add_module_taint(taints: str, letter: str) -> str:
+    """A module's taint letters, kept in the kernel's table order."""
+    have = set(taints) | {letter}
+    return "".join(c for c in _MODULE_ORDER if c in have)
+
+
+# -- loaded modules ---------------------------------------------------------------------------
+
+PAGE = 4096
+
+
+def module_name(arg: str) -> str:
+    """What the kernel calls the module in FILE or NAME: stem, '-' becomes '_'."""
+    base = os.path.basename(arg)
+    for ext in (".py", ".ko"):
+        if base.endswith(ext):
+            base = base[: -len(ext)]
+    return base.replace("-", "_")
+
+
+def module_size(code_len: int) -> int:
+    """A plausible module size: page-aligned, as current kernels report it."""
+    return (code_len + 2 * PAGE + PAGE - 1) // PAGE * PAGE
+
+
+class Module:
+    """struct module: a loaded module, its code executed afresh in this kernel entry and its
+    memory restored. `objects` holds the kernel objects each subsystem keeps per module
+    (kmalloc'd buffers, timers), saved with the module's memory so shared objects stay
+    shared."""
+
+    __slots__ = ("name", "path", "state", "taints", "has_exit", "module", "load_order",
+                 "dirty", "objects", "code_names", "stored")
+
+    def __init__(self, name: str, path: str, state: str, taints: str, has_exit: bool,
+                 module: types.ModuleType, load_order: int = 0) -> None:
+        self.name = name
+        self.path = path
+        self.state = state  # Live | Loading | Unloading
+        self.taints = taints
+        self.has_exit = has_exit
+        self.module = module
+        self.load_order = load_order
+        self.dirty = False  # ran code this entry: its memory must be saved
+        self.objects: dict[str, dict] = {}
+        self.code_names: frozenset[str] = frozenset()  # names its code can bind
+        self.stored = (state, taints)  # as the modules row has them
+
+    @property
+    def ns(self) -> dict:
+        return self.module.__dict__
+
+    def objects_of(self, subsystem: str) -> dict:
+        return self.objects.setdefault(subsystem, {})
+
+    def init_hook(self) -> Callable | None:
+        fn = self.ns.get(INIT_HOOK) or self.ns.get("init_module")
+        return fn if callable(fn) else None
+
+    def exit_hook(self) -> Callable | None:
+        fn = self.ns.get(EXIT_HOOK) or self.ns.get("cleanup_module")
+        return fn if callable(fn) else None
+
+
+class ModuleState(State):
+    """The loaded modules (table `modules`) and their memory (table `module_memory`, blobs
+    the runtime encodes), the kernel's taint mask and the last module unloaded."""
+
+    PREFIX = "module"
+
+    @property
+    def taint(self) -> int:
+        return self.int_var("taint")
+
+    def add_taint(self, flag: int) -> None:
+        self.set_var("taint", self.taint | (1 << flag))
+
+    def row(self, name: str) -> tuple | None:
+        """(path, state, taints, has_exit, load_order, code, memory) of a loaded module."""
+        return self.k.db.execute(
+            "SELECT path, state, taints, has_exit, load_order, code, memory FROM modules "
+            "LEFT JOIN module_memory USING (name) WHERE name=?", (name,)).fetchone()
+
+    def save_memory(self, name: str, blob: bytes) -> None:
+        self.k.db.execute("INSERT OR REPLACE INTO module_memory VALUES (?, ?)", (name, blob))
+
+    def exists(self, name: str) -> bool:
+        return self.k.db.execute("SELECT 1 FROM modules WHERE name=?", (name,)).fetchone() \
+            is not None
+
+    def insert(self, lm: Module, source: str, code: bytes, argv: list[str]) -> None:
+        last = self.k.db.execute("SELECT MAX(load_order) FROM modules").fetchone()[0] or 0
+        lm.load_order = last + 1  # larger is newer: lsmod lists the newest first
+        self.k.db.execute(
+            "INSERT INTO modules (name, load_order, path, source, code, state, params, modinfo,"
+            " size, has_exit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (lm.name, lm.load_order, lm.path, source, code, lm.state, " ".join(argv),
+             json.dumps(lm.ns.get(MODINFO, [])), module_size(len(code)),
+             int(lm.exit_hook() is not None)))
+        lm.stored = (lm.state, "")
+
+    def remove(self, name: str) -> None:
+        self.k.db.execute("DELETE FROM modules WHERE name=?", (name,))
+        self.k.db.execute("DELETE FROM module_memory WHERE name=?", (name,))
+        self.k.forget(name)
+
+    def listing(self) -> list[tuple[str, int, int, str, str, int]]:
+        """(name, size, refcnt, state, taints, has_exit) of every module, newest first."""
+        return self.k.db.execute("SELECT name, size, refcnt, state, taints, has_exit "
+                                 "FROM modules ORDER BY load_order DESC").fetchall()
+
+    def linked_in(self) -> str:
+        """`Modules linked in:` of the kernel's reports."""
+        words = [f"{n}{module_flags(t, s)}" for n, _, _, s, t, _ in self.listing()]
+        last = self.var("last_unloaded")
+        if last:
+            words.append(f"[last unloaded: {last}]")
+        return " ".join(words)
+
+    def save(self) -> None:
+        for lm in self.k.live.values():
+            if (lm.state, lm.taints) != lm.stored:
+                self.k.db.execute("UPDATE modules SET state=?, taints=? WHERE name=?",
+                                  (lm.state, lm.taints, lm.name))
+                lm.stored = (lm.state, lm.taints)
+
+
+def taint(k: Kernel) -> int:
+    return k.state(ModuleState).taint
+
+
+def add_taint(k: Kernel, flag: int) -> None:
+    k.state(ModuleState).add_taint(flag)
+
+
+def tainted_text(k: Kernel) -> str:
+    return taint_text(taint(k))
+
+
+def modules_linked_in(k: Kernel) -> str:
+    return k.state(ModuleState).linked_in()

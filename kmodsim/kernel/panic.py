@@ -1,17 +1,135 @@
-"""panic(), BUG(), WARN() and dump_stack() (kernel/panic.c, include/asm-generic/bug.h)."""
+"""Faults, Oopses and panics (kernel/panic.c, arch/x86/kernel/dumpstack.c, asm-generic/bug.h).
+
+A learner's bug must never reach them as a Python traceback: any exception escaping module
+code becomes the report the real kernel prints, then one line of kmodsim's hint naming the
+module's file and line. A fault that kills the task makes the command die as a killed process
+does (`Killed`, status 137); in interrupt context (a timer) the whole kernel panics.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from kmodsim.faults import Frame, KernelFault, at, live_frames
-from kmodsim.faults import dump_stack as _dump_stack
 from kmodsim.kernel import _current
+from kmodsim.kernel._current import Kernel, State
 from kmodsim.kernel.cformat import format_c
-from kmodsim.taint import TAINT_WARN
+from kmodsim.kernel.module import TAINT_DIE, TAINT_WARN, Module, add_taint, modules_linked_in
+from kmodsim.kernel.printk import hint, log_lines
+from kmodsim.kernel.stacktrace import (
+    HARDWARE,
+    Frame,
+    at,
+    call_trace,
+    cpu_line,
+    live_frames,
+    module_base,
+)
+from kmodsim.kernel.stacktrace import dump_stack as stack_lines
 
-if TYPE_CHECKING:
-    from kmodsim.runtime import KernelEntry, LoadedModule
+
+class PanicState(State):
+    """How many Oopses this boot has had, and whether it has panicked (and why)."""
+
+    PREFIX = "panic"
+
+    @property
+    def panicked(self) -> str | None:
+        return self.var("panicked")  # type: ignore[return-value]
+
+
+class TaskDied(Exception):
+    """The current task was killed in the kernel; the machine commits, then says `Killed`."""
+
+
+class KernelFault(BaseException):
+    """A fault the kernel detects in module code. A BaseException, so that module code's
+    `except Exception:` can't swallow it, just as C code can't catch a page fault."""
+
+    kills = True  # the task dies after the report
+
+    def report(self, k: Kernel, lm: Module | None, frames: list[Frame]) -> None:
+        oops(k, self, lm, frames)
+
+
+def is_null_deref(exc: BaseException) -> bool:
+    return isinstance(exc, (AttributeError, TypeError)) and "'NoneType'" in str(exc)
+
+
+def oops(k: Kernel, exc: BaseException, lm: Module | None, frames: list[Frame],
+         first_lines: list[tuple[int, str]] | None = None, code: str = "0000",
+         rip: str | None = None) -> None:
+    """An Oops: the first lines say what happened, then the task's state and trace."""
+    module = lm.name if lm else "?"
+    if first_lines is None:
+        if is_null_deref(exc):
+            first_lines = page_fault_lines(0, "read")
+        else:  # any other error in module code: the kernel's BUG() trap
+            where = f"{frames[0].filename}:{frames[0].lineno}" if frames else "?"
+            first_lines = [(4, "------------[ cut here ]------------"),
+                           (2, f"kernel BUG at {where}!")]
+            code = "invalid opcode: 0000"
+    state = k.state(PanicState)
+    number = state.int_var("oops_count") + 1
+    state.set_var("oops_count", number)
+    if rip is None:
+        rip = frames[0].symbol(module) if frames else f"0x{module_base(module):x}"
+    lines = [*first_lines, (4, f"Oops: {code} [#{number}] PREEMPT SMP NOPTI"),
+             (4, cpu_line(k)), (4, f"Hardware name: {HARDWARE}"), (4, f"RIP: 0010:{rip}")]
+    lines += [(4, t) for t in call_trace(k, frames[1:], module)]
+    lines += [(4, f"Modules linked in: {modules_linked_in(k)}"),
+              (4, "---[ end trace 0000000000000000 ]---")]
+    log_lines(k, lines)
+    add_taint(k, TAINT_DIE)
+
+
+def page_fault_lines(address: int, access: str) -> list[tuple[int, str]]:
+    if address < 4096:
+        first = f"BUG: kernel NULL pointer dereference, address: {address:016x}"
+    else:
+        first = f"BUG: unable to handle page fault for address: {address:016x}"
+    error = {"read": "0x0000", "write": "0x0002", "instruction fetch": "0x0010"}[access]
+    what = access if access == "instruction fetch" else f"{access} access"
+    return [(1, first), (1, f"#PF: supervisor {what} in kernel mode"),
+            (1, f"#PF: error_code({error}) - not-present page"), (6, "PGD 0 P4D 0 ")]
+
+
+def hint_for_exception(exc: BaseException, frames: list[Frame]) -> str:
+    what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return f"kmodsim: hint: {what}{at(frames)}"
+
+
+def die(k: Kernel) -> None:
+    """The task dies; in interrupt context (a timer) the whole kernel does."""
+    state = k.state(PanicState)
+    if k.task.kind == "timer" and not state.panicked:
+        line = "Kernel panic - not syncing: Fatal exception in interrupt"
+        log_lines(k, [(0, line), (0, "Kernel Offset: disabled"), (0, f"---[ end {line} ]---")])
+        state.set_var("panicked", line)
+    raise TaskDied() from None
+
+
+class PageFault(KernelFault):
+    """Code or data that is no longer there (a module unloaded under a /proc entry)."""
+
+    def __init__(self, address: int, why: str) -> None:
+        super().__init__(why)
+        self.address = address
+        self.why = why
+
+    def report(self, k: Kernel, lm: Module | None, frames: list[Frame]) -> None:
+        oops(k, self, lm, frames, page_fault_lines(self.address, "instruction fetch"),
+             code="0010", rip=f"0x{self.address:x}")
+        hint(k, f"kmodsim: hint: {self.why}")
+
+
+class KernelBugFault(KernelFault):
+    """BUG()/BUG_ON() in module code, or an API misuse the kernel would BUG on."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+
+    def report(self, k: Kernel, lm: Module | None, frames: list[Frame]) -> None:
+        oops(k, self, lm, frames)
+        hint(k, f"kmodsim: hint: {self.hint or self}{at(frames)}")
 
 
 class KernelPanic(KernelFault):
@@ -19,16 +137,30 @@ class KernelPanic(KernelFault):
         super().__init__(message)
         self.message = message
 
-    def report(self, k: KernelEntry, lm: LoadedModule | None, frames: list[Frame]) -> None:
+    def report(self, k: Kernel, lm: Module | None, frames: list[Frame]) -> None:
         module = lm.name if lm else "?"
         line = f"Kernel panic - not syncing: {self.message}"
-        stack = _dump_stack(k, frames, module, ["dump_stack_lvl+0x48/0x70", "panic+0x1a3/0x3a0"])
-        k.log_lines([(0, line), *[(4, s) for s in stack], (0, "Kernel Offset: disabled"),
-                     (0, f"---[ end {line} ]---")])
-        k.set_meta("panicked", line)
-        k.hint(f"kmodsim: hint: the module called panic(){at(frames)}; the machine is stopped "
-               f"until `kmod reboot`")
+        stack = stack_lines(k, frames, module, ["dump_stack_lvl+0x48/0x70", "panic+0x1a3/0x3a0"])
+        log_lines(k, [(0, line), *[(4, s) for s in stack], (0, "Kernel Offset: disabled"),
+                      (0, f"---[ end {line} ]---")])
+        k.state(PanicState).set_var("panicked", line)
+        hint(k, f"kmodsim: hint: the module called panic(){at(frames)}; the machine is stopped "
+                f"until `kmod reboot`")
 
+
+def warn(k: Kernel, lm: Module | None, at_: str, message: str) -> None:
+    """WARN() from the kernel's own code: `cut here`, the message, where, a stack dump."""
+    frames = live_frames(lm.path) if lm else []
+    lines = ["------------[ cut here ]------------", message,
+             f"WARNING: CPU: 0 PID: {k.task.pid} at {at_}",
+             f"Modules linked in: {modules_linked_in(k)}",
+             *stack_lines(k, frames, lm.name if lm else "?", []),
+             "---[ end trace 0000000000000000 ]---"]
+    log_lines(k, [(4, line) for line in lines])
+    add_taint(k, TAINT_WARN)
+
+
+# -- the API modules call ---------------------------------------------------------------------
 
 def panic(fmt: str, *args: object) -> None:
     """Stop the machine: nothing but `kmod dmesg` and `kmod reboot` works afterwards."""
@@ -36,19 +168,15 @@ def panic(fmt: str, *args: object) -> None:
 
 
 def BUG() -> None:
-    from kmodsim.faults import KernelBugFault
-
     raise KernelBugFault("BUG() reached", "BUG() reached")
 
 
 def BUG_ON(condition: object) -> None:
     if condition:
-        from kmodsim.faults import KernelBugFault
-
         raise KernelBugFault("BUG_ON() condition is true", "BUG_ON() condition was true")
 
 
-def _frames() -> tuple[KernelEntry, LoadedModule | None, list[Frame]]:
+def _frames() -> tuple[Kernel, Module | None, list[Frame]]:
     k = _current.entry()
     lm = _current.module()
     return k, lm, (live_frames(lm.path) if lm else [])
@@ -60,16 +188,17 @@ def WARN(condition: object, fmt: str = "", *args: object) -> bool:
         return False
     k, lm, frames = _frames()
     module = lm.name if lm else "?"
-    at = f"{frames[0].filename}:{frames[0].lineno} {frames[0].symbol(module)}" if frames else "?"
+    where = f"{frames[0].filename}:{frames[0].lineno} {frames[0].symbol(module)}" if frames \
+        else "?"
     lines = [(4, "------------[ cut here ]------------")]
     if fmt:
         lines.append((4, format_c(fmt, args).rstrip("\n")))
-    lines += [(4, f"WARNING: CPU: 0 PID: {k.pid} at {at}"),
-              (4, f"Modules linked in: {k.modules_linked_in()}")]
-    lines += [(4, s) for s in _dump_stack(k, frames[1:], module, [])]
+    lines += [(4, f"WARNING: CPU: 0 PID: {k.task.pid} at {where}"),
+              (4, f"Modules linked in: {modules_linked_in(k)}")]
+    lines += [(4, s) for s in stack_lines(k, frames[1:], module, [])]
     lines.append((4, "---[ end trace 0000000000000000 ]---"))
-    k.log_lines(lines)
-    k.add_taint(TAINT_WARN)
+    log_lines(k, lines)
+    add_taint(k, TAINT_WARN)
     return True
 
 
@@ -83,4 +212,4 @@ def WARN_ON_ONCE(condition: object) -> bool:
 
 def dump_stack() -> None:
     k, lm, frames = _frames()
-    k.log_lines([(4, s) for s in _dump_stack(k, frames, lm.name if lm else "?")])
+    log_lines(k, [(4, s) for s in stack_lines(k, frames, lm.name if lm else "?")])

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 
 from kmodsim.kernel import _current
+from kmodsim.kernel._current import State
+from kmodsim.kernel.panic import KernelBugFault, warn
+from kmodsim.kernel.printk import log
 
 S_IFMT = 0o170000
 S_IFDIR = 0o040000
@@ -22,6 +26,8 @@ O_CREAT, O_TRUNC, O_APPEND, O_NONBLOCK = 0o100, 0o1000, 0o2000, 0o4000
 FMODE_READ, FMODE_WRITE = 1, 2
 SEEK_SET, SEEK_CUR, SEEK_END = 0, 1, 2
 PROC_ENTRY_PERMANENT = 1
+# the kernel's own files (kmodsim's): /proc/modules and /proc/sys/kernel/tainted
+BUILTIN_PROC = {"modules", "sys", "sys/kernel", "sys/kernel/tainted"}
 
 
 class proc_ops:
@@ -148,7 +154,7 @@ def _fix_mode(mode: int, default_type: int) -> int:
 def proc_create_data(name: str, mode: int, parent: proc_dir_entry | None, ops: proc_ops,
                      data: object) -> proc_dir_entry | None:
     pde = proc_dir_entry(name, _fix_mode(mode, S_IFREG), parent, ops, data)
-    return _current.entry().proc_register(pde)
+    return _procfs().register(pde)
 
 
 def proc_create(name: str, mode: int, parent: proc_dir_entry | None,
@@ -159,7 +165,7 @@ def proc_create(name: str, mode: int, parent: proc_dir_entry | None,
 
 def proc_mkdir_mode(name: str, mode: int, parent: proc_dir_entry | None) -> proc_dir_entry | None:
     pde = proc_dir_entry(name, _fix_mode(mode | S_IFDIR, S_IFDIR), parent, None)
-    return _current.entry().proc_register(pde)
+    return _procfs().register(pde)
 
 
 def proc_mkdir(name: str, parent: proc_dir_entry | None) -> proc_dir_entry | None:
@@ -169,33 +175,105 @@ def proc_mkdir(name: str, parent: proc_dir_entry | None) -> proc_dir_entry | Non
 def proc_mkdir_data(name: str, mode: int, parent: proc_dir_entry | None,
                     data: object) -> proc_dir_entry | None:
     pde = proc_dir_entry(name, _fix_mode(mode | S_IFDIR, S_IFDIR), parent, None, data)
-    return _current.entry().proc_register(pde)
+    return _procfs().register(pde)
 
 
 def remove_proc_entry(name: str, parent: proc_dir_entry | None) -> None:
     where = f"{parent.path}/{name}" if parent is not None else name
-    _current.entry().proc_unregister(where, recursive=False)
+    _procfs().unregister(where, recursive=False)
 
 
 def remove_proc_subtree(name: str, parent: proc_dir_entry | None) -> int:
     where = f"{parent.path}/{name}" if parent is not None else name
-    return _current.entry().proc_unregister(where, recursive=True)
+    return _procfs().unregister(where, recursive=True)
 
 
 def proc_remove(pde: proc_dir_entry | None) -> None:
     if pde is not None:
-        _current.entry().proc_unregister(pde.path, recursive=True)
+        _procfs().unregister(pde.path, recursive=True)
 
 
 def proc_set_size(pde: proc_dir_entry, size: int) -> None:
     pde.size = size
-    _current.entry().proc_update(pde)
+    _procfs().update(pde)
 
 
 def proc_set_user(pde: proc_dir_entry, uid: int, gid: int) -> None:
     pde.uid, pde.gid = uid, gid
-    _current.entry().proc_update(pde)
+    _procfs().update(pde)
 
 
 GLOBAL_ROOT_UID = 0
 GLOBAL_ROOT_GID = 0
+
+
+# -- the entries of the boot (table proc_entries) --------------------------------------------
+
+class ProcState(State):
+    """The /proc entries modules made: path, owner, mode, and the pickled entry (its proc_ops
+    name the handlers, so the entry outlives the command that made it)."""
+
+    PREFIX = "procfs"
+
+    def register(self, pde: proc_dir_entry) -> proc_dir_entry | None:
+        db = self.k.db
+        lm = _current.module()
+        pde.owner = lm.name if lm else ""
+        where = pde.path
+        if pde.parent is not None and not db.execute(
+                "SELECT 1 FROM proc_entries WHERE path=? AND is_dir=1",
+                (pde.parent.path,)).fetchone():
+            return None
+        if db.execute("SELECT 1 FROM proc_entries WHERE path=?", (where,)).fetchone() \
+                or where in BUILTIN_PROC:
+            shown = f"/proc/{where}" if pde.parent is None else where
+            warn(self.k, lm, "fs/proc/generic.c:386 proc_register+0x11d/0x190",
+                 f"proc_dir_entry '{shown}' already registered")
+            return None
+        db.execute("INSERT INTO proc_entries VALUES (?, ?, ?, ?, ?)",
+                   (where, pde.owner, int(pde.is_dir), pde.mode, _blob(pde)))
+        return pde
+
+    def update(self, pde: proc_dir_entry) -> None:
+        self.k.db.execute("UPDATE proc_entries SET data=? WHERE path=?", (_blob(pde), pde.path))
+
+    def unregister(self, where: str, recursive: bool) -> int:
+        db = self.k.db
+        row = db.execute("SELECT is_dir FROM proc_entries WHERE path=?", (where,)).fetchone()
+        if row is None:
+            log(self.k, 4, f"remove_proc_entry: /proc/{where} not found\n" if "/" not in where
+                else f"name '{where}'\n")
+            return -2
+        children = db.execute("SELECT path FROM proc_entries WHERE path LIKE ? ESCAPE '\\'",
+                              (_like_prefix(where),)).fetchall()
+        if children and not recursive:
+            log(self.k, 4, f"remove_proc_entry: removing non-empty directory '/proc/{where}', "
+                           f"leaking at least '{children[0][0].rsplit('/', 1)[-1]}'\n")
+        db.execute("DELETE FROM proc_entries WHERE path=?", (where,))
+        if recursive:
+            db.execute("DELETE FROM proc_entries WHERE path LIKE ? ESCAPE '\\'",
+                       (_like_prefix(where),))
+        return 0
+
+    def lookup(self, path: str) -> tuple[str, int, int, bytes] | None:
+        """(owner, is_dir, mode, pickled entry) of /proc/PATH, or None."""
+        return self.k.db.execute("SELECT module, is_dir, mode, data FROM proc_entries "
+                                 "WHERE path=?", (path,)).fetchone()
+
+    def paths(self) -> list[str]:
+        return [r[0] for r in self.k.db.execute("SELECT path FROM proc_entries")]
+
+
+def _procfs() -> ProcState:
+    return _current.entry().state(ProcState)
+
+
+def _blob(pde: proc_dir_entry) -> bytes:
+    try:
+        return pickle.dumps(pde, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as e:
+        raise KernelBugFault(f"proc entry {pde!r} can't be registered: {e}") from None
+
+
+def _like_prefix(path: str) -> str:
+    return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"

@@ -1,16 +1,24 @@
-"""Kernel timers (include/linux/timer.h): run a function once a jiffies deadline passes.
+"""Kernel timers (include/linux/timer.h, kernel/time/timer.c): run a function once a jiffies
+deadline passes.
 
 There is no daemon, so nothing runs between commands: every kernel entry first fires the
 timers whose deadline has passed, in order, as the timer softirq would have. A timer that
-re-arms itself for a deadline already past fires again in the same catch-up.
+re-arms itself for a deadline already past fires again in the same catch-up. The timer
+objects are module memory (each module's `timer` objects, by handle); which are armed, and
+when they expire, is this subsystem's state for the boot.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from kmodsim.kernel import _current
-from kmodsim.kernel.delay import get_jiffies
+from kmodsim.kernel._current import Kernel, State
+from kmodsim.kernel.module import ModuleState
+from kmodsim.kernel.panic import PageFault, die
+from kmodsim.kernel.stacktrace import module_base
+from kmodsim.kernel.time import TimeState, jiffies_to_usec_since_boot, usec_to_jiffies
 
 TIMER_DEFERRABLE = 0x00080000
 TIMER_PINNED = 0x00200000
@@ -30,10 +38,93 @@ class timer_list:
         return f"<timer_list {self.tid} expires {self.expires}>"
 
 
+class TimerState(State):
+    """The armed timers of the boot: handle -> [module, expires]."""
+
+    PREFIX = "timer"
+
+    def __init__(self, k: Kernel) -> None:
+        super().__init__(k)
+        stored = self.var("armed")
+        self.armed: dict[str, list] = json.loads(str(stored)) if stored else {}
+
+    def _store(self) -> None:
+        self.set_var("armed", json.dumps(self.armed))
+
+    def register(self, timer: timer_list) -> None:
+        lm = _current.module()
+        if not timer.tid:
+            timer.tid = self.int_var("next_id", 1)
+            self.set_var("next_id", timer.tid + 1)
+        if lm is not None:
+            lm.objects_of("timer")[timer.tid] = timer
+
+    def arm(self, timer: timer_list) -> int:
+        self.register(timer)
+        lm = _current.module()
+        was = str(timer.tid) in self.armed
+        self.armed[str(timer.tid)] = [lm.name if lm else "", timer.expires]
+        self._store()
+        return int(was)
+
+    def disarm(self, timer: timer_list) -> int:
+        if self.armed.pop(str(timer.tid), None) is None:
+            return 0
+        self._store()
+        return 1
+
+    def run_due(self, limit: int = 10_000) -> None:
+        """Fire, in deadline order, every timer whose deadline has passed (the softirq)."""
+        if not self.armed:
+            return
+        clock = self.k.state(TimeState)
+        now = usec_to_jiffies(clock.wall_usec())
+        for _ in range(limit):
+            due = [(exp, int(tid), mod) for tid, (mod, exp) in self.armed.items()
+                   if (now - exp) & 0xFFFFFFFF < 0x80000000]  # time_after_eq, wrap-safe
+            if not due:
+                return
+            expires, tid, module = min(due)
+            del self.armed[str(tid)]
+            self._store()
+            clock.override = max(jiffies_to_usec_since_boot(expires), clock.int_var("last_usec"))
+            try:
+                self._fire(tid, module)
+            finally:
+                clock.override = None
+
+    def _fire(self, tid: int, module: str) -> None:
+        k = self.k
+        k.task.kind = "timer"
+        if not k.state(ModuleState).exists(module):  # removed without del_timer_sync()
+            PageFault(module_base(module) + 0x80,
+                      f"a timer of module {module} fired after the module was removed: its "
+                      f"exit must call del_timer_sync() (timer_delete_sync())"
+                      ).report(k, None, [])
+            die(k)
+        lm = k.module(module)
+        timer = lm.objects_of("timer").get(tid)
+        if timer is None or timer.function is None:
+            return
+        k.task.in_irq = True
+        try:
+            k.call(lm, "timer", timer.function, timer)
+        finally:
+            k.task.in_irq = False
+
+
+def run_due_timers(k: Kernel) -> None:
+    k.state(TimerState).run_due()
+
+
+def _timers() -> TimerState:
+    return _current.entry().state(TimerState)
+
+
 def timer_setup(timer: timer_list, callback: Callable, flags: int = 0) -> None:
     timer.function = callback
     timer.flags = flags
-    _current.entry().timer_register(timer)
+    _timers().register(timer)
 
 
 def DEFINE_TIMER(callback: Callable) -> timer_list:
@@ -45,7 +136,7 @@ def DEFINE_TIMER(callback: Callable) -> timer_list:
 def mod_timer(timer: timer_list, expires: int) -> int:
     """Arm (or re-arm) the timer for jiffies `expires`; 1 if it was pending, else 0."""
     timer.expires = int(expires)
-    return _current.entry().timer_arm(timer)
+    return _timers().arm(timer)
 
 
 def add_timer(timer: timer_list) -> None:
@@ -54,7 +145,7 @@ def add_timer(timer: timer_list) -> None:
 
 def timer_delete(timer: timer_list) -> int:
     """Disarm; 1 if it was pending, else 0."""
-    return _current.entry().timer_disarm(timer)
+    return _timers().disarm(timer)
 
 
 def timer_delete_sync(timer: timer_list) -> int:
@@ -66,9 +157,4 @@ del_timer_sync = timer_delete_sync
 
 
 def timer_pending(timer: timer_list) -> bool:
-    return _current.entry().timer_is_pending(timer)
-
-
-def jiffies_now() -> int:
-    """The `jiffies` variable of C: read it when you need it."""
-    return get_jiffies()
+    return str(timer.tid) in _timers().armed

@@ -7,6 +7,8 @@ not dereference a `__user` pointer; it reaches the bytes through these functions
 from __future__ import annotations
 
 from kmodsim.kernel import _current
+from kmodsim.kernel.debug.atomic_sleep import might_sleep
+from kmodsim.kernel.debug.kasan import bad_kernel_length
 from kmodsim.kernel.errno import EFAULT, EINVAL
 
 
@@ -62,14 +64,10 @@ def _as_bytes(src: object) -> bytes | bytearray | memoryview:
 def _check_kernel_buffer(buf: object, n: int, access: str, via: str) -> None:
     """KASAN: the kernel side of a copy must be live memory at least `n` bytes long."""
     if n > len(buf) or getattr(buf, "__dict__", {}).get("freed"):  # type: ignore[arg-type]
-        from kmodsim.kasan import bad_kernel_length
-
         raise bad_kernel_length(buf, n, access, via, _current.module())
 
 
 def _may_fault() -> None:
-    from kmodsim.lockdep import might_sleep
-
     might_sleep(_current.entry(), "include/linux/uaccess.h:183")
 
 

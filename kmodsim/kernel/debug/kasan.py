@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from kmodsim.faults import HARDWARE, Frame, KernelFault, at, call_trace, cpu_line, oops
-
-if TYPE_CHECKING:
-    from kmodsim.runtime import KernelEntry, LoadedModule
+from kmodsim.kernel._current import Kernel
+from kmodsim.kernel.module import TAINT_BAD_PAGE, Module, add_taint
+from kmodsim.kernel.panic import KernelFault, oops
+from kmodsim.kernel.printk import hint, log_lines
+from kmodsim.kernel.stacktrace import HARDWARE, Frame, at, call_trace, cpu_line
 
 RULE = "=" * 66
 _CACHES = (8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192)
@@ -32,17 +31,17 @@ class KasanFault(KernelFault):
         self.offset = offset
         self.via = via  # kernel function that made the access, e.g. _copy_from_user
 
-    def report(self, k: KernelEntry, lm: LoadedModule | None, frames: list[Frame]) -> None:
+    def report(self, k: Kernel, lm: Module | None, frames: list[Frame]) -> None:
         module = lm.name if lm else "?"
         where = frames[0].symbol(module) if frames else self.via or "?"
         base = _address(self.buf, lm)
         size = len(self.buf)  # type: ignore[arg-type]
         lines = [RULE, f"BUG: KASAN: {self.kind} in {where}"]
         if self.kind == "double-free":
-            lines.append(f"Free of addr {base:016x} by task {k.comm}/{k.pid}")
+            lines.append(f"Free of addr {base:016x} by task {k.task.comm}/{k.task.pid}")
         else:
             lines.append(f"{self.access.capitalize()} of size {self.size} at addr "
-                         f"{base + self.offset:016x} by task {k.comm}/{k.pid}")
+                         f"{base + self.offset:016x} by task {k.task.comm}/{k.task.pid}")
         top = ["dump_stack_lvl+0x48/0x70", "print_report+0xd2/0x670", "kasan_report+0xd7/0x110"]
         if self.via:
             top += ["kasan_check_range+0x10c/0x1c0", f"{self.via}+0x2f/0x90"]
@@ -74,10 +73,10 @@ class KasanFault(KernelFault):
             kind = "global" if self.kind.startswith("global") else "stack"
             lines.append(f"The buggy address belongs to the {kind} variable of size {size}")
         lines.append(RULE)
-        k.log_lines([(3, line) for line in lines])
-        k.add_taint(5)  # B: bad page state, as KASAN marks it
+        log_lines(k, [(3, line) for line in lines])
+        add_taint(k, TAINT_BAD_PAGE)  # B, as KASAN marks it
         oops(k, self, lm, frames, first_lines=[], code="0000")
-        k.hint(f"kmodsim: hint: {self.hint_text(size)}{at(frames)}")
+        hint(k, f"kmodsim: hint: {self.hint_text(size)}{at(frames)}")
 
     def hint_text(self, size: int) -> str:
         if self.kind == "double-free":
@@ -88,7 +87,7 @@ class KasanFault(KernelFault):
                 f"{size}-byte buffer")
 
 
-def _address(buf: object, lm: LoadedModule | None) -> int:
+def _address(buf: object, lm: Module | None) -> int:
     info = getattr(buf, "__dict__", {})
     if "addr" in info:
         return int(info["addr"])
@@ -98,7 +97,7 @@ def _address(buf: object, lm: LoadedModule | None) -> int:
 
 
 def bad_kernel_length(buf: object, n: int, access: str, via: str,
-                      lm: LoadedModule | None) -> KasanFault:
+                      lm: Module | None) -> KasanFault:
     """A copy of `n` bytes into or out of a kernel buffer that is smaller."""
     info = getattr(buf, "__dict__", {})
     if info.get("freed"):

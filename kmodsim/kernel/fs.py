@@ -1,4 +1,5 @@
-"""System calls on /proc files: open, read, write, lseek, release, and cat/echo built on them.
+"""System calls on /proc files (fs/open.c, fs/read_write.c, fs/proc/inode.c): open, read,
+write and release, calling the module's proc_ops.
 
 The learner's shell is an ordinary user, so the entry's mode bits for "others" decide what
 it may do, as they would for `cat /proc/x` typed without sudo.
@@ -9,14 +10,22 @@ from __future__ import annotations
 import pickle
 
 from kmodsim.errors import ProcError
-from kmodsim.kernel.errno import EACCES, EFAULT, EINVAL, EIO, EISDIR, ENOENT
-from kmodsim.kernel.procfs import O_RDONLY, O_RDWR, O_WRONLY, file, proc_dir_entry
+from kmodsim.formats.procmodules import render_proc_modules
+from kmodsim.kernel._current import Kernel
+from kmodsim.kernel.errno import EACCES, EFAULT, EINVAL, EISDIR, ENOENT
+from kmodsim.kernel.module import Module, ModuleState
+from kmodsim.kernel.panic import PageFault, TaskDied
+from kmodsim.kernel.procfs import (
+    BUILTIN_PROC,
+    O_RDONLY,
+    O_RDWR,
+    O_WRONLY,
+    ProcState,
+    file,
+    proc_dir_entry,
+)
+from kmodsim.kernel.stacktrace import module_base
 from kmodsim.kernel.uaccess import UserPtr, loff_t
-from kmodsim.runtime import BUILTIN_PROC, KernelEntry, LoadedModule
-
-CAT_COUNT = 128 * 1024  # coreutils cat reads with a 128 KiB buffer
-RUNAWAY_BYTES = 1024 * 1024
-RUNAWAY_CALLS = 10_000
 
 
 def normalize(path: str) -> str:
@@ -31,7 +40,7 @@ class OpenFile:
 
     __slots__ = ("path", "pde", "lm", "filp", "builtin", "pos")
 
-    def __init__(self, path: str, pde: proc_dir_entry | None, lm: LoadedModule | None,
+    def __init__(self, path: str, pde: proc_dir_entry | None, lm: Module | None,
                  filp: file | None, builtin: bytes | None = None, pos: int = 0) -> None:
         self.path = path
         self.pde = pde  # None for the kernel's own files
@@ -41,17 +50,16 @@ class OpenFile:
         self.pos = pos  # file position in `builtin`
 
 
-def _builtin(k: KernelEntry, path: str) -> bytes | None:
+def _builtin(k: Kernel, path: str) -> bytes | None:
+    modules = k.state(ModuleState)
     if path == "modules":
-        from kmodsim.formats.procmodules import render_proc_modules
-
-        return render_proc_modules(k.db).encode()
+        return render_proc_modules(modules.listing()).encode()
     if path == "sys/kernel/tainted":
-        return b"%d\n" % k.taint
+        return b"%d\n" % modules.taint
     return None
 
 
-def open_file(k: KernelEntry, path: str, flags: int) -> OpenFile:
+def open_file(k: Kernel, path: str, flags: int) -> OpenFile:
     acc = flags & 3
     want_read = acc in (O_RDONLY, O_RDWR)
     want_write = acc in (O_WRONLY, O_RDWR)
@@ -61,8 +69,7 @@ def open_file(k: KernelEntry, path: str, flags: int) -> OpenFile:
         if want_write:
             raise ProcError(path, EACCES)
         return OpenFile(path, None, None, None, _builtin(k, path))
-    row = k.db.execute("SELECT module, is_dir, mode, data FROM proc_entries WHERE path=?",
-                       (path,)).fetchone()
+    row = k.state(ProcState).lookup(path)
     if row is None:
         raise ProcError(path, ENOENT)
     owner, is_dir, mode, blob = row
@@ -73,7 +80,7 @@ def open_file(k: KernelEntry, path: str, flags: int) -> OpenFile:
     lm = None
     if owner:
         try:
-            lm = k.load(owner)
+            lm = k.module(owner)
         except KeyError:
             _gone(k, path, owner, "read" if want_read else "write")
     pde: proc_dir_entry = pickle.loads(blob)
@@ -90,11 +97,9 @@ def open_file(k: KernelEntry, path: str, flags: int) -> OpenFile:
     return of
 
 
-def _gone(k: KernelEntry, path: str, owner: str, kind: str) -> None:
+def _gone(k: Kernel, path: str, owner: str, kind: str) -> None:
     """The entry outlived its module: its handlers point into freed module memory."""
-    from kmodsim.faults import PageFault, TaskDied, module_base
-
-    k.hook_kind = kind
+    k.task.kind = kind
     PageFault(module_base(owner) + 0x40,
               f"/proc/{path} was created by module {owner}, which was removed without "
               f"remove_proc_entry(): its handlers are gone with it (call remove_proc_entry "
@@ -102,7 +107,7 @@ def _gone(k: KernelEntry, path: str, owner: str, kind: str) -> None:
     raise TaskDied()
 
 
-def read(k: KernelEntry, of: OpenFile, count: int) -> bytes:
+def read(k: Kernel, of: OpenFile, count: int) -> bytes:
     """One read(2) of up to `count` bytes at the file's position."""
     if of.builtin is not None:
         chunk = of.builtin[of.pos : of.pos + count]
@@ -117,7 +122,7 @@ def read(k: KernelEntry, of: OpenFile, count: int) -> bytes:
     return bytes(user[:n])
 
 
-def write(k: KernelEntry, of: OpenFile, data: bytes) -> int:
+def write(k: Kernel, of: OpenFile, data: bytes) -> int:
     """One write(2) of `data` at the file's position; returns what the handler accepted."""
     assert of.pde is not None and of.filp is not None and of.lm is not None
     ppos = loff_t(of.filp.f_pos)
@@ -128,7 +133,7 @@ def write(k: KernelEntry, of: OpenFile, data: bytes) -> int:
     return n
 
 
-def release(k: KernelEntry, of: OpenFile) -> None:
+def release(k: Kernel, of: OpenFile) -> None:
     if of.pde is None or of.lm is None or of.filp is None:
         return
     fn = of.pde.proc_ops.proc_release if of.pde.proc_ops else None
@@ -148,51 +153,3 @@ def _result(path: str, ret: object, count: int) -> int:
         raise ProcError(path, EFAULT, [f"kmod: the handler claimed {ret} bytes of a "
                                        f"{count}-byte buffer"])
     return ret
-
-
-def cat(k: KernelEntry, path: str) -> bytes:
-    """`cat /proc/PATH`: read until 0. A ProcError carries what was read before it."""
-    of = open_file(k, path, O_RDONLY)
-    if of.builtin is not None:
-        return of.builtin
-    out = bytearray()
-    calls = 0
-    try:
-        while True:
-            chunk = read(k, of, CAT_COUNT)
-            if not chunk:
-                break
-            out += chunk
-            calls += 1
-            if len(out) > RUNAWAY_BYTES or calls >= RUNAWAY_CALLS:
-                bound = ("more than 1 MiB" if len(out) > RUNAWAY_BYTES
-                         else f"{RUNAWAY_CALLS} read calls")
-                err = ProcError(path, EIO, [
-                    f"kmod: stopped reading /proc/{path} after {bound}: the read handler never "
-                    f"returned 0 (end of file). Does it advance *ppos (ppos.value) and return 0 "
-                    f"once ppos.value is past the end?"])
-                err.lines = err.lines[1:]  # cat itself saw no error: only kmodsim's note
-                err.partial = bytes(out)  # type: ignore[attr-defined]
-                raise err
-    except ProcError as e:
-        if not hasattr(e, "partial"):
-            e.partial = bytes(out)  # type: ignore[attr-defined]
-        raise
-    release(k, of)
-    return bytes(out)
-
-
-def echo(k: KernelEntry, path: str, data: bytes) -> int:
-    """`echo DATA > /proc/PATH`: stdio keeps writing the rest until all is taken."""
-    of = open_file(k, path, O_WRONLY)
-    done = zero_runs = 0
-    while done < len(data):  # nothing to write, no write(2): as stdio does
-        n = write(k, of, data[done:])
-        done += n
-        zero_runs = zero_runs + 1 if n == 0 else 0
-        if zero_runs >= RUNAWAY_CALLS:
-            raise ProcError(path, EIO, [f"kmod: the write handler accepted 0 bytes "
-                                        f"{RUNAWAY_CALLS} times in a row: it must return how "
-                                        f"many bytes it took"])
-    release(k, of)
-    return done

@@ -44,10 +44,11 @@ def memory_of(ns: dict, api: dict, code_names: frozenset[str]) -> dict:
             if k[:2] != "__" and not isinstance(ns[k], _CODE_TYPES)}
 
 
-def dump(module_name: str, variables: dict, allocations: dict, timers: dict) -> bytes:
-    """Pickle variables and the kernel's objects together, so shared objects stay shared."""
+def dump(module_name: str, variables: dict, objects: dict[str, dict]) -> bytes:
+    """Pickle variables and the kernel's objects (per subsystem) together, so shared objects
+    stay shared."""
     try:
-        return pickle.dumps((variables, allocations, timers), protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps((variables, objects), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:
         pass
     for name, value in variables.items():  # find the culprit for the message
@@ -81,5 +82,10 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"refusing to load {module}.{name} from the state store")
 
 
-def load(blob: bytes) -> object:
-    return _Unpickler(io.BytesIO(blob)).load()
+def load(blob: bytes) -> tuple[dict, dict[str, dict]]:
+    """(variables, kernel objects per subsystem)."""
+    saved = _Unpickler(io.BytesIO(blob)).load()
+    if len(saved) == 3:  # schema 2 kept (variables, allocations, timers)
+        variables, allocations, timers = saved
+        return variables, {"slab": allocations, "timer": timers}
+    return saved

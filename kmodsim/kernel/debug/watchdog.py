@@ -10,13 +10,12 @@ from __future__ import annotations
 import _signal  # the C module: `signal` builds enums at import, which costs a command
 import os
 import time
-from typing import TYPE_CHECKING
 
-from kmodsim.faults import HARDWARE, Frame, KernelFault, call_trace, cpu_line
-from kmodsim.taint import TAINT_SOFTLOCKUP
-
-if TYPE_CHECKING:
-    from kmodsim.runtime import KernelEntry, LoadedModule
+from kmodsim.kernel._current import Kernel
+from kmodsim.kernel.module import TAINT_SOFTLOCKUP, Module, add_taint, modules_linked_in
+from kmodsim.kernel.panic import KernelFault
+from kmodsim.kernel.printk import hint, log_lines
+from kmodsim.kernel.stacktrace import HARDWARE, Frame, call_trace, cpu_line
 
 DEFAULT_THRESH_S = 5.0
 
@@ -34,17 +33,17 @@ class SoftLockup(KernelFault):
         super().__init__(f"stuck for {seconds:.0f}s")
         self.seconds = seconds
 
-    def report(self, k: KernelEntry, lm: LoadedModule | None, frames: list[Frame]) -> None:
+    def report(self, k: Kernel, lm: Module | None, frames: list[Frame]) -> None:
         module = lm.name if lm else "?"
         rip = frames[0].symbol(module) if frames else "?"
         lines = [(0, f"watchdog: BUG: soft lockup - CPU#0 stuck for {int(self.seconds)}s! "
-                     f"[{k.comm}:{k.pid}]"),
-                 (4, f"Modules linked in: {k.modules_linked_in()}"),
+                     f"[{k.task.comm}:{k.task.pid}]"),
+                 (4, f"Modules linked in: {modules_linked_in(k)}"),
                  (4, cpu_line(k)), (4, f"Hardware name: {HARDWARE}"), (4, f"RIP: 0010:{rip}"),
                  *[(4, t) for t in call_trace(k, frames[1:], module)]]
-        k.log_lines(lines)
-        k.add_taint(TAINT_SOFTLOCKUP)
-        k.hint("kmodsim: hint: module code ran for more than "
+        log_lines(k, lines)
+        add_taint(k, TAINT_SOFTLOCKUP)
+        hint(k, "kmodsim: hint: module code ran for more than "
                f"{threshold():g} s without sleeping or returning"
                + (f"; it was at {frames[0].where}" if frames else "")
                + " (a loop whose condition never changes?)")

@@ -1,36 +1,37 @@
-"""Locking as the kernel checks it: lockdep's reports, hung tasks, sleeping in atomic context.
+"""lockdep (kernel/locking/lockdep.c): recursive locking, bad unlocks, lock order inversions
+and locks held on return to user space.
 
 A lock's state lives in the lock object (module memory). Commands never run at the same time,
 so a lock another task holds can never be released while this one waits: instead of hanging,
-the report the kernel would eventually print is logged and the task is stopped. The lock order
-graph lives for the boot (meta 'lock_order'), so orders taken in different commands count.
+the report the kernel would eventually print (the hung task's) is logged and the task is
+stopped. The lock order graph lives for the boot, so orders taken in different commands count.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import zlib
 from typing import TYPE_CHECKING
 
-from kmodsim.faults import (
-    KERNEL_IDENT,
-    Frame,
-    KernelFault,
-    at,
-    call_trace,
-    dump_stack,
-    frame_at,
-    live_frames,
-    module_base,
-)
 from kmodsim.kernel import _current
-from kmodsim.taint import TAINT_WARN
+from kmodsim.kernel._current import Kernel, State
+from kmodsim.kernel.debug.hung_task import hung_task_lines
+from kmodsim.kernel.module import Module, tainted_text
+from kmodsim.kernel.panic import KernelFault
+from kmodsim.kernel.printk import hint, log_lines
+from kmodsim.kernel.stacktrace import Frame, at, dump_stack, frame_at, live_frames, module_base
+from kmodsim.kernel.version import KERNEL_IDENT
 
 if TYPE_CHECKING:
     from kmodsim.kernel.locking import _Lock
-    from kmodsim.runtime import KernelEntry, LoadedModule
 
-HUNG_TASK_TIMEOUT = 120
+
+class LockdepState(State):
+    """The lock order graph of the boot, and whether lockdep has turned itself off (it
+    reports once per boot: debug_locks_off())."""
+
+    PREFIX = "lockdep"
 
 
 class Held:
@@ -38,7 +39,7 @@ class Held:
 
     __slots__ = ("lock", "key", "code", "lineno", "module")
 
-    def __init__(self, lock: _Lock, key: str, lm: LoadedModule | None) -> None:
+    def __init__(self, lock: _Lock, key: str, lm: Module | None) -> None:
         self.lock = lock
         self.key = key  # module and variable name
         self.module = lm.name if lm else "?"
@@ -53,7 +54,7 @@ class Held:
         return frame_at(self.code, self.lineno).symbol(self.module)
 
 
-def _caller(lm: LoadedModule | None) -> tuple[object, int]:
+def _caller(lm: Module | None) -> tuple[object, int]:
     """The innermost frame of module code on the stack: (code, line)."""
     f = sys._getframe(2)
     path = lm.path if lm else None
@@ -69,7 +70,7 @@ def _key(lock: _Lock) -> str:
     return f"{lm.name if lm else ''}:{lock.name or hex(id(lock))}"
 
 
-def _site(lm: LoadedModule | None) -> tuple[str, list[Frame]]:
+def _site(lm: Module | None) -> tuple[str, list[Frame]]:
     frames = live_frames(lm.path) if lm else []
     return (frames[0].symbol(lm.name) if frames and lm else "?"), frames
 
@@ -89,20 +90,24 @@ def _desc(lock: _Lock, key: str) -> str:
     return f"{_addr(lock, key)} ({lock.name or '?'}){_class(lock)}"
 
 
-def _debug_locks(k: KernelEntry) -> bool:
-    return not k.meta("debug_locks_off")
+def _debug_locks(k: Kernel) -> bool:
+    return not k.state(LockdepState).var("off")
 
 
-def _header(k: KernelEntry, title: str) -> list[str]:
-    return ["", "=" * len(title), title, f"{KERNEL_IDENT} {k.tainted_text()}", "-" * len(title)]
+def _debug_locks_off(k: Kernel) -> None:
+    k.state(LockdepState).set_var("off", 1)
 
 
-def _held_lines(k: KernelEntry) -> list[str]:
-    if not k.held:
-        return [f"no locks held by {k.comm}/{k.pid}."]
-    n = len(k.held)
-    lines = [f"{n} lock{'s' if n > 1 else ''} held by {k.comm}/{k.pid}:"]
-    for i, h in enumerate(k.held):
+def _header(k: Kernel, title: str) -> list[str]:
+    return ["", "=" * len(title), title, f"{KERNEL_IDENT} {tainted_text(k)}", "-" * len(title)]
+
+
+def held_lines(k: Kernel) -> list[str]:
+    if not k.task.held:
+        return [f"no locks held by {k.task.comm}/{k.task.pid}."]
+    n = len(k.task.held)
+    lines = [f"{n} lock{'s' if n > 1 else ''} held by {k.task.comm}/{k.task.pid}:"]
+    for i, h in enumerate(k.task.held):
         lines.append(f" #{i}: {_desc(h.lock, h.key)}, at: {h.site}")
     return lines
 
@@ -115,81 +120,63 @@ class Deadlock(KernelFault):
         self.lines = lines
         self.hint = hint
 
-    def report(self, k: KernelEntry, lm: LoadedModule | None, frames: list[Frame]) -> None:
-        k.log_lines([(4, line) for line in self.lines])
-        k.hint(f"kmodsim: hint: {self.hint}{at(frames)}")
+    def report(self, k: Kernel, lm: Module | None, frames: list[Frame]) -> None:
+        log_lines(k, [(4, line) for line in self.lines])
+        hint(k, f"kmodsim: hint: {self.hint}{at(frames)}")
 
 
-def _hung_task(k: KernelEntry, frames: list[Frame], module: str, lock: _Lock) -> list[str]:
-    top = ["__schedule+0x3e4/0x1540", "schedule+0x27/0xf0",
-           "schedule_preempt_disabled+0x15/0x30", "__mutex_lock.constprop.0+0x3ef/0x7a0",
-           "__mutex_lock_slowpath+0x13/0x20", "mutex_lock+0x3c/0x50"]
-    if lock.kind != "mutex":
-        top = ["queued_spin_lock_slowpath+0x6b/0x2a0", "_raw_spin_lock+0x29/0x30"]
-    return [
-        f"INFO: task {k.comm}:{k.pid} blocked for more than {HUNG_TASK_TIMEOUT} seconds.",
-        f"      {k.tainted_text()} {KERNEL_IDENT}",
-        '"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.',
-        f"task:{k.comm:<15.15} state:D stack:0     pid:{k.pid:<5} tgid:{k.pid:<5} "
-        f"ppid:1      flags:0x00004002",
-        *call_trace(k, frames, module, top),
-    ]
-
-
-def acquire(k: KernelEntry, lock: _Lock, sleeping: bool) -> None:
+def acquire(k: Kernel, lock: _Lock) -> None:
     lm = _current.module()
     key = _key(lock)
     module = lm.name if lm else "?"
-    if sleeping:
-        might_sleep(k, "kernel/locking/mutex.c:283")
     owner = lock.owner
     if owner is not None:
         site, frames = _site(lm)
         fn = "mutex_lock" if lock.kind == "mutex" else "spin_lock"
-        if owner == k.pid and _debug_locks(k):
-            k.set_meta("debug_locks_off", 1)  # lockdep reports once per boot
+        if owner == k.task.pid and _debug_locks(k):
+            _debug_locks_off(k)  # lockdep reports once per boot
             lines = [*_header(k, "WARNING: possible recursive locking detected"),
-                     f"{k.comm}/{k.pid} is trying to acquire lock:",
+                     f"{k.task.comm}/{k.task.pid} is trying to acquire lock:",
                      f"{_desc(lock, key)}, at: {site}", "",
                      "but task is already holding lock:",
                      *[f"{_desc(h.lock, h.key)}, at: {h.site}"
-                       for h in k.held if h.lock is lock][:1], "",
+                       for h in k.task.held if h.lock is lock][:1], "",
                      "other info that might help us debug this:",
                      " Possible unsafe locking scenario:", "", "       CPU0", "       ----",
                      f"  lock({lock.name});", f"  lock({lock.name});", "",
                      " *** DEADLOCK ***", "", " May be due to missing lock nesting notation",
-                     "", *_held_lines(k), "", "stack backtrace:",
+                     "", *held_lines(k), "", "stack backtrace:",
                      *dump_stack(k, frames, module)]
             raise Deadlock(lines, f"{fn}({lock.name}) while this task already holds it: "
                                   f"it waits for itself forever")
-        holder = "this task" if owner == k.pid else f"task {lock.owner_comm or 'kmod'}:{owner}"
-        raise Deadlock(_hung_task(k, frames, module, lock),
+        holder = "this task" if owner == k.task.pid else f"task {lock.owner_comm or 'kmod'}:{owner}"
+        raise Deadlock(hung_task_lines(k, frames, module, lock.kind),
                        f"{fn}({lock.name}) waits for a lock held by {holder}, which never "
                        f"released it (a handler returned with it held, or died holding it)")
     held = Held(lock, key, lm)
     _check_order(k, held)
-    lock.owner = k.pid
-    lock.owner_comm = k.comm
-    k.held.append(held)
+    lock.owner = k.task.pid
+    lock.owner_comm = k.task.comm
+    k.task.held.append(held)
 
 
-def try_acquire(k: KernelEntry, lock: _Lock) -> bool:
+def try_acquire(k: Kernel, lock: _Lock) -> bool:
     if lock.owner is not None:
         return False
     lm = _current.module()
-    lock.owner = k.pid
-    lock.owner_comm = k.comm
-    k.held.append(Held(lock, _key(lock), lm))
+    lock.owner = k.task.pid
+    lock.owner_comm = k.task.comm
+    k.task.held.append(Held(lock, _key(lock), lm))
     return True
 
 
-def release(k: KernelEntry, lock: _Lock) -> None:
-    for i, h in enumerate(k.held):
+def release(k: Kernel, lock: _Lock) -> None:
+    for i, h in enumerate(k.task.held):
         if h.lock is lock:
-            del k.held[i]
+            del k.task.held[i]
             break
     else:
-        if lock.owner is None or lock.owner != k.pid:
+        if lock.owner is None or lock.owner != k.task.pid:
             _bad_unlock(k, lock)
             if lock.owner is None:
                 return
@@ -197,41 +184,40 @@ def release(k: KernelEntry, lock: _Lock) -> None:
     lock.owner_comm = ""
 
 
-def _bad_unlock(k: KernelEntry, lock: _Lock) -> None:
+def _bad_unlock(k: Kernel, lock: _Lock) -> None:
     lm = _current.module()
     site, frames = _site(lm)
     if _debug_locks(k):
-        k.set_meta("debug_locks_off", 1)
+        _debug_locks_off(k)
         lines = [*_header(k, "WARNING: bad unlock balance detected!"),
-                 f"{k.comm}/{k.pid} is trying to release lock ({lock.name}) at:",
+                 f"{k.task.comm}/{k.task.pid} is trying to release lock ({lock.name}) at:",
                  f"[<{_addr(lock, _key(lock))}>] {site}",
                  "but there are no more locks to release!", "",
-                 "other info that might help us debug this:", *_held_lines(k), "",
+                 "other info that might help us debug this:", *held_lines(k), "",
                  "stack backtrace:", *dump_stack(k, frames, lm.name if lm else "?")]
-        k.log_lines([(4, line) for line in lines])
+        log_lines(k, [(4, line) for line in lines])
     where = at(frames)
-    k.hint(f"kmodsim: hint: unlock of {lock.name}, which this task does not hold{where}")
+    hint(k, f"kmodsim: hint: unlock of {lock.name}, which this task does not hold{where}")
 
 
-def _check_order(k: KernelEntry, new: Held) -> None:
+def _check_order(k: Kernel, new: Held) -> None:
     """Record held->new edges; a path new->...->held means two orders: circular dependency."""
-    if not k.held:
+    if not k.task.held:
         return
-    import json  # only once a second lock is taken
-
-    edges = {tuple(e) for e in json.loads(str(k.meta("lock_order", "[]")))}
+    state = k.state(LockdepState)
+    edges = {tuple(e) for e in json.loads(str(state.var("order", "[]")))}
     added = False
-    for h in k.held:
+    for h in k.task.held:
         if h.key == new.key:
             continue
         if _debug_locks(k) and _reaches(edges, new.key, h.key):
-            k.set_meta("debug_locks_off", 1)
+            _debug_locks_off(k)
             _circular(k, new, h)
         if (h.key, new.key) not in edges:
             edges.add((h.key, new.key))
             added = True
     if added:
-        k.set_meta("lock_order", json.dumps(sorted(edges)))
+        state.set_var("order", json.dumps(sorted(edges)))
 
 
 def _reaches(edges: set, start: str, goal: str) -> bool:
@@ -247,12 +233,12 @@ def _reaches(edges: set, start: str, goal: str) -> bool:
     return False
 
 
-def _circular(k: KernelEntry, new: Held, held: Held) -> None:
+def _circular(k: Kernel, new: Held, held: Held) -> None:
     lock, key, site, module = new.lock, new.key, new.site, new.module
     frames = live_frames(_current.module().path) if _current.module() else []  # type: ignore[union-attr]
     a, b = held.lock.name, lock.name
     lines = [*_header(k, "WARNING: possible circular locking dependency detected"),
-             f"{k.comm}/{k.pid} is trying to acquire lock:",
+             f"{k.task.comm}/{k.task.pid} is trying to acquire lock:",
              f"{_desc(lock, key)}, at: {site}", "",
              "but task is already holding lock:",
              f"{_desc(held.lock, held.key)}, at: {held.site}", "",
@@ -265,53 +251,25 @@ def _circular(k: KernelEntry, new: Held, held: Held) -> None:
              "       CPU0                    CPU1", "       ----                    ----",
              f"  lock({a});", f"                               lock({b});",
              f"                               lock({a});", f"  lock({b});", "",
-             " *** DEADLOCK ***", "", *_held_lines(k), "", "stack backtrace:",
+             " *** DEADLOCK ***", "", *held_lines(k), "", "stack backtrace:",
              *dump_stack(k, frames, module)]
-    k.log_lines([(4, line) for line in lines])
+    log_lines(k, [(4, line) for line in lines])
     where = at(frames)
-    k.hint(f"kmodsim: hint: {b} taken while holding {a}, but elsewhere {a} is taken while "
+    hint(k, f"kmodsim: hint: {b} taken while holding {a}, but elsewhere {a} is taken while "
            f"holding {b}: two tasks doing both can deadlock; always take them in one order"
            f"{where}")
 
 
-def might_sleep(k: KernelEntry, where: str) -> None:
-    """__might_sleep(): sleeping with a spinlock held or interrupts off is a bug."""
-    spin_held = [h for h in k.held if h.lock.kind == "spinlock"]
-    if not spin_held and not k.irqs_disabled and not k.in_irq:
-        return
-    lm = _current.module()
-    _, frames = _site(lm)
-    depth = len(spin_held)
-    lines = [f"BUG: sleeping function called from invalid context at {where}",
-             f"in_atomic(): {1 if depth or k.in_irq else 0}, irqs_disabled(): "
-             f"{1 if k.irqs_disabled else 0}, non_block: 0, pid: {k.pid}, name: {k.comm}",
-             f"preempt_count: {depth:x}, expected: 0", "RCU nest depth: 0, expected: 0",
-             *_held_lines(k),
-             *dump_stack(k, frames, lm.name if lm else "?",
-                         ["dump_stack_lvl+0x48/0x70", "__might_resched+0x17d/0x1c0"])]
-    k.log_lines([(3, lines[0]), *[(3, line) for line in lines[1:4]],
-                 *[(4, line) for line in lines[4:]]])
-    k.add_taint(TAINT_WARN)
-    where = at(frames)
-    if spin_held or k.irqs_disabled:
-        held = spin_held[-1].lock.name if spin_held else "interrupts disabled"
-        k.hint(f"kmodsim: hint: something that may sleep was called while holding a spinlock "
-               f"({held}){where}; use a mutex, or GFP_ATOMIC, or move it outside the lock")
-    else:
-        k.hint(f"kmodsim: hint: a timer callback runs in interrupt context and must not "
-               f"sleep{where}; use GFP_ATOMIC, a spinlock, or a workqueue")
-
-
-def check_return_to_user(k: KernelEntry) -> None:
+def check_return_to_user(k: Kernel) -> None:
     """lockdep_sys_exit(): a system call must not return with locks held."""
-    if not k.held:
+    if not k.task.held:
         return
     if _debug_locks(k):
         lines = [*_header(k, "WARNING: lock held when returning to user space!"),
-                 f"{k.comm}/{k.pid} is leaving the kernel with locks still held!",
-                 *_held_lines(k)]
-        k.log_lines([(4, line) for line in lines])
-    names = ", ".join(h.lock.name for h in k.held)
-    k.hint(f"kmodsim: hint: the handler returned with {names} locked: every path out of it "
+                 f"{k.task.comm}/{k.task.pid} is leaving the kernel with locks still held!",
+                 *held_lines(k)]
+        log_lines(k, [(4, line) for line in lines])
+    names = ", ".join(h.lock.name for h in k.task.held)
+    hint(k, f"kmodsim: hint: the handler returned with {names} locked: every path out of it "
            f"must unlock (the lock stays held, and the next task that takes it waits forever)")
-    k.held.clear()
+    k.task.held.clear()

@@ -12,29 +12,31 @@ import io
 import os
 import shlex
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import BinaryIO
 
 import click
 
-from kmodsim.cli import run
 from kmodsim.errors import KmodError
 from kmodsim.machine import Machine
+
+RunLine = Callable[[Sequence[str], Machine], int]
 
 USAGE_ERROR = 2
 MAX_LINE = 1 << 20  # bytes; a shell's ARG_MAX is 2 MiB
 
 
-def run_batch(source: str, force: bool) -> int:
-    """Run the lines of `source` ('-': stdin). Stop at the first failing line and return its
-    status, or with `force` go on and return 1 at the end if any line failed."""
+def run_batch(source: str, force: bool, run: RunLine) -> int:
+    """Run the lines of `source` ('-': stdin), each with `run` (kmodsim.cli.run). Stop at the
+    first failing line and return its status, or with `force` go on and return 1 at the end
+    if any line failed."""
     machine = Machine(console=sys.stderr)
     failed = False
     try:
         with _lines(source) as lines:
             for number, line in lines:
-                status = _run_line(line, machine)
+                status = _run_line(line, machine, run)
                 if status == 0:
                     continue
                 click.echo(f"kmod: batch line {number} failed: {line}", err=True)
@@ -46,7 +48,7 @@ def run_batch(source: str, force: bool) -> int:
     return 1 if failed else 0
 
 
-def _run_line(line: str, machine: Machine) -> int:
+def _run_line(line: str, machine: Machine, run: RunLine) -> int:
     if "\0" in line:  # no shell can put a NUL byte in an argument
         click.echo("kmod: a command line can't contain a NUL byte", err=True)
         return USAGE_ERROR

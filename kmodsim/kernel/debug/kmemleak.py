@@ -9,9 +9,12 @@ from __future__ import annotations
 import zlib
 from typing import TYPE_CHECKING
 
+from kmodsim.kernel._current import Kernel
+from kmodsim.kernel.printk import hint, log, log_lines
+
 if TYPE_CHECKING:
+    from kmodsim.kernel.module import Module
     from kmodsim.kernel.slab import KernelBuffer
-    from kmodsim.runtime import KernelEntry, LoadedModule
 
 
 def _hex_rows(data: bytes) -> list[str]:
@@ -23,8 +26,9 @@ def _hex_rows(data: bytes) -> list[str]:
     return rows
 
 
-def report_leaks(k: KernelEntry, lm: LoadedModule) -> None:
-    leaks: list[KernelBuffer] = [b for b in lm.allocs.values() if not b.__dict__.get("freed")]
+def report_leaks(k: Kernel, lm: Module) -> None:
+    leaks: list[KernelBuffer] = [b for b in lm.objects_of("slab").values()
+                                 if not b.__dict__.get("freed")]
     if not leaks:
         return
     lines: list[str] = []
@@ -37,10 +41,10 @@ def report_leaks(k: KernelEntry, lm: LoadedModule) -> None:
                   f"  backtrace (crc {zlib.crc32(info['site'].encode()):x}):",
                   "    [<ffffffff812a3b4c>] __kmalloc+0x1b9/0x420",
                   f"    [<{info['site_addr']:016x}>] {info['site']}"]
-    k.log_lines([(4, line) for line in lines])
+    log_lines(k, [(4, line) for line in lines])
     n = len(leaks)
-    k.printk(6, f"kmemleak: {n} new suspected memory leak{'s' if n > 1 else ''} "
+    log(k, 6, f"kmemleak: {n} new suspected memory leak{'s' if n > 1 else ''} "
                 f"(see /sys/kernel/debug/kmemleak)\n")
     first = leaks[0].__dict__
-    k.hint(f"kmodsim: hint: {lm.name} never kfree'd {n} buffer{'s' if n > 1 else ''}; the "
+    hint(k, f"kmodsim: hint: {lm.name} never kfree'd {n} buffer{'s' if n > 1 else ''}; the "
            f"first was allocated at {first['where']}")

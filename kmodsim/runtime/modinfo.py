@@ -1,7 +1,7 @@
-"""What `modinfo` shows for a module file: its MODULE_* declarations and parameters.
+"""What `modinfo` reads from a module file: its MODULE_* declarations and parameters.
 
-The layout follows kmod's tools/modinfo.c; the order follows a real -O2 kernel build, whose
-.modinfo section lists a file's declarations in reverse, then modpost's generated keys.
+The order follows a real -O2 kernel build, whose .modinfo section lists a file's declarations
+in reverse, then modpost's generated keys; the layout is kmodsim.formats.modinfo's.
 """
 
 from __future__ import annotations
@@ -11,8 +11,11 @@ import os
 import types
 
 from kmodsim.errors import KmodError
-from kmodsim.faults import KERNEL_RELEASE
-from kmodsim.loader import MAX_MODULE_BYTES
+from kmodsim.formats.modinfo import render_modinfo
+from kmodsim.kernel import _current
+from kmodsim.kernel.module import MODINFO, module_name
+from kmodsim.kernel.version import KERNEL_RELEASE
+from kmodsim.runtime.loader import MAX_MODULE_BYTES
 
 VERMAGIC = f"{KERNEL_RELEASE} SMP preempt mod_unload modversions "
 
@@ -21,10 +24,6 @@ class ModInfo:
     """A module file's declarations, read by running its top level (no kernel needed)."""
 
     def __init__(self, typed: str) -> None:
-        from kmodsim.kernel import _current
-        from kmodsim.kernel.module import MODINFO
-        from kmodsim.machine import module_name
-
         self.filename = os.path.join(os.getcwd(), typed)  # as kmod does: no normalising
         try:
             with open(typed, "rb") as f:
@@ -58,21 +57,4 @@ class ModInfo:
         self.params = [(n, d, t) for n, (d, t) in reversed(params.items())]
 
     def render(self, field: str | None = None, sep: str = "\n") -> str:
-        if field == "filename":
-            return self.filename + sep
-        if field == "parm":  # -p: a type alone still gets its parentheses
-            return "".join((f"{n}:{d} ({t})" if t else f"{n}:{d}") + sep
-                           for n, d, t in self.params)
-        if field is not None:
-            return "".join(v + sep for k, v in self.keys if k == field)
-        pairs = [("filename", self.filename), *self.keys,
-                 *[("parm", _parm(n, d, t)) for n, d, t in self.params]]
-        if sep == "\0":
-            return "".join(f"{k}={v}\0" for k, v in pairs)
-        return "".join(f"{k}:{'':<{max(0, 15 - len(k))}}{v}\n" for k, v in pairs)
-
-
-def _parm(name: str, desc: str, ptype: str) -> str:
-    if desc and ptype:
-        return f"{name}:{desc} ({ptype})"
-    return f"{name}:{desc or ptype}"
+        return render_modinfo(self.filename, self.keys, self.params, field, sep)

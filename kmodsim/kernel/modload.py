@@ -1,0 +1,120 @@
+"""The kernel's side of insmod and rmmod (kernel/module/main.c): load_module's taint and
+parameter steps, do_init_module, free_module and the delete_module system call.
+"""
+
+from __future__ import annotations
+
+from kmodsim.kernel._current import Kernel
+from kmodsim.kernel.debug.kmemleak import report_leaks
+from kmodsim.kernel.module import (
+    MODINFO,
+    PARAMS,
+    TAINT_FORCED_RMMOD,
+    TAINT_OOT_MODULE,
+    TAINT_PROPRIETARY_MODULE,
+    Module,
+    ModuleState,
+    add_module_taint,
+)
+from kmodsim.kernel.params import ParamError, parse_value, split_args
+from kmodsim.kernel.printk import log
+
+# license_is_gpl_compatible() in include/linux/license.h
+GPL_COMPATIBLE = {"GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL",
+                  "Dual MIT/GPL", "Dual MPL/GPL"}
+
+
+def augment_taints(k: Kernel, lm: Module) -> None:
+    """module_augment_kernel_taints(): out-of-tree (O) and non-GPL license (P)."""
+    state = k.state(ModuleState)
+    info = dict(lm.ns.get(MODINFO, []))
+    if not state.taint & (1 << TAINT_OOT_MODULE):
+        log(k, 4, f"{lm.name}: loading out-of-tree module taints kernel.\n")
+    state.add_taint(TAINT_OOT_MODULE)
+    lm.taints = add_module_taint(lm.taints, "O")
+    license = info.get("license")
+    if license not in GPL_COMPATIBLE:
+        if not state.taint & (1 << TAINT_PROPRIETARY_MODULE):
+            log(k, 4, f"{lm.name}: module license '{license or 'unspecified'}' taints kernel.\n")
+            log(k, 4, "Disabling lock debugging due to kernel taint\n")
+        state.add_taint(TAINT_PROPRIETARY_MODULE)
+        lm.taints = add_module_taint(lm.taints, "P")
+
+
+def apply_params(k: Kernel, lm: Module, argv: list[str]) -> int:
+    """parse_args(): set module parameters before init; 0 or an errno."""
+    declared: dict = lm.ns.get(PARAMS, {})
+    for a in split_args(argv):
+        if a.name not in declared:
+            log(k, 4, f"{lm.name}: unknown parameter '{a.name}' ignored\n")
+            continue
+        ptype, _perm, nump = declared[a.name]
+        try:
+            if nump is None:
+                lm.ns[a.name] = parse_value(ptype, a.value)
+                continue
+            items = (a.value or "").split(",")
+            current = list(lm.ns.get(a.name) or [])
+            if len(items) > len(current):
+                log(k, 3, f"{lm.name}: can only take {len(current)} arguments\n")
+                return 22
+            for i, item in enumerate(items):
+                current[i] = parse_value(ptype, item)
+            lm.ns[a.name] = current
+            if nump:
+                lm.ns[nump] = len(items)
+        except ParamError as e:
+            word = "too large" if e.errno == 28 else "invalid"
+            log(k, 3, f"{lm.name}: `{a.value or ''}' {word} for parameter `{a.name}'\n")
+            return 22
+    return 0
+
+
+def do_init_module(k: Kernel, lm: Module) -> int:
+    """Run init; 0 once the module is Live, or the errno insmod reports."""
+    init = lm.init_hook()
+    ret = k.call(lm, "init", init) if init is not None else 0
+    ret = 0 if ret is None else ret
+    if not isinstance(ret, int):
+        log(k, 4, f"{lm.name}: init returned {type(ret).__name__} {ret!r}; it must return 0 "
+                  f"or -errno\n")
+        ret = -22
+    if ret < 0:
+        return -ret
+    if ret > 0:
+        log(k, 4, f"do_init_module: '{lm.name}'->init suspiciously returned {ret}, it should "
+                  f"follow 0/-E convention\ndo_init_module: loading module anyway...\n")
+    lm.state = "Live"
+    return 0
+
+
+def free_module(k: Kernel, lm: Module) -> None:
+    """The module leaves the kernel: kmemleak looks at what it never freed, then its row,
+    memory and namespace go."""
+    report_leaks(k, lm)
+    lm.dirty = False
+    k.state(ModuleState).remove(lm.name)
+
+
+def delete_module(k: Kernel, name: str, force: bool) -> int:
+    """The delete_module system call: 0, or the errno rmmod reports (ENOENT: not loaded;
+    EBUSY from a refcount: in use; EAGAIN: no exit, or not Live)."""
+    state = k.state(ModuleState)
+    row = k.db.execute("SELECT state, refcnt FROM modules WHERE name=?", (name,)).fetchone()
+    if row is None:
+        return 2
+    live_state, refcnt = row
+    if refcnt > 0 and not force:
+        return 16
+    lm = k.module(name)
+    fn = lm.exit_hook()
+    if (live_state != "Live" or fn is None) and not force:
+        return 11
+    if force:
+        state.add_taint(TAINT_FORCED_RMMOD)
+    lm.state = "Unloading"
+    if fn is not None and live_state == "Live":
+        k.call(lm, "exit", fn)
+    free_module(k, lm)
+    state.set_var("last_unloaded", name)
+    return 0
