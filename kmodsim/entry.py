@@ -2,24 +2,90 @@
 
 `kmod dmesg` parses its own options (util-linux's), so it is run without importing click at
 all: that is a third of a command's start-up. Everything else goes to the click CLI.
+
+However a command ends, it ends as a program does: Ctrl-C (at any moment, start-up included)
+makes the process die of SIGINT, with no traceback; a thread that module code started does
+not keep it alive.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import NoReturn
+
+INTERNAL_ERROR = 70  # EX_SOFTWARE
+SIGINT = 2
 
 
-def main() -> None:
-    argv = sys.argv[1:]
-    if argv[:1] == ["dmesg"]:
-        from kmodsim.dmesg.main import run
+def main() -> NoReturn:
+    try:
+        status = _run(sys.argv[1:])
+    except KeyboardInterrupt:
+        _die_of_sigint()
+    _exit(status)
 
-        def machine():  # type: ignore[no-untyped-def]
-            from kmodsim.machine import Machine
 
-            return Machine(console=sys.stderr)
+def _run(argv: list[str]) -> int:
+    if argv[:1] != ["dmesg"]:
+        from kmodsim.cli import run
 
-        sys.exit(run(argv[1:], machine=machine))
-    from kmodsim.cli import main as cli_main
+        return run(argv)
+    from kmodsim.dmesg.main import run as dmesg
 
-    cli_main()
+    def machine():  # type: ignore[no-untyped-def]
+        from kmodsim.machine import Machine
+
+        return Machine()
+
+    try:
+        return dmesg(argv[1:], machine=machine)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:  # noqa: BLE001 - a user never sees a Python traceback
+        if os.environ.get("KMODSIM_DEBUG"):
+            raise
+        sys.stderr.write(f"kmod: internal error: {_describe(e)} "
+                         f"(set KMODSIM_DEBUG=1 to see where)\n")
+        return INTERNAL_ERROR
+
+
+def _describe(e: BaseException) -> str:
+    try:
+        text = str(e)
+    except Exception:  # noqa: BLE001
+        text = "<exception str() failed>"
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
+def _exit(status: int) -> NoReturn:
+    """Exit with `status`. Python would first wait for every non-daemon thread, so a thread
+    started by module code (a module can't know better: the kernel has kthreads) would keep
+    the command running for ever: with one alive, leave at once, output flushed."""
+    threading = sys.modules.get("threading")
+    if threading is not None and any(t.is_alive() and not t.daemon
+                                     for t in threading.enumerate()
+                                     if t is not threading.main_thread()):
+        _flush()
+        os._exit(status)
+    sys.exit(status)
+
+
+def _die_of_sigint() -> NoReturn:
+    """End as a program interrupted by Ctrl-C does: killed by SIGINT (the shell's $? is
+    130), no traceback. The machine is as before the command, or after it if the command
+    had already committed."""
+    import _signal  # the C module: `signal` builds enums at import
+
+    _flush()
+    _signal.signal(SIGINT, _signal.SIG_DFL)
+    os.kill(os.getpid(), SIGINT)
+    os._exit(128 + SIGINT)  # in case the signal is blocked

@@ -40,13 +40,20 @@ class ProcError(KmodError):
         self.path = path
 
 
+SIGKILL, SIGSEGV = 9, 11
+# what a shell says of a child killed by the signal (strsignal(), as dash prints it)
+SIGNAL_TEXT = {SIGKILL: "Killed", SIGSEGV: "Segmentation fault"}
+
+
 class Killed(KmodError):
-    """The command's task died in the kernel (Oops): the shell shows `Killed`, status 137."""
+    """The command's task died in the kernel (Oops): killed by SIGKILL (a page fault) or
+    SIGSEGV (BUG(), an invalid opcode), so the shell shows `Killed` (status 137) or
+    `Segmentation fault` (139)."""
 
-    exit_code = 137
-
-    def __init__(self, hint: str | None = None) -> None:
-        super().__init__(["Killed"] + ([hint] if hint else []))
+    def __init__(self, signal: int = SIGKILL, hint: str | None = None) -> None:
+        super().__init__([SIGNAL_TEXT.get(signal, f"Signal {signal}")] + ([hint] if hint else []))
+        self.signal = signal
+        self.exit_code = 128 + signal
 
 
 class StoreError(KmodError):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from kmodsim.kernel import fs
 from kmodsim.kernel._current import Kernel
 from kmodsim.kernel.procfs import O_RDONLY, O_RDWR, O_WRONLY
+from kmodsim.store import load_blob
 
 if TYPE_CHECKING:
     from kmodsim.machine import Machine
@@ -44,7 +45,7 @@ class ProcFile:
     def _thaw(k: Kernel, frozen: tuple) -> fs.OpenFile:
         path, owner, blob, builtin, pos = frozen
         lm = k.module(owner) if owner else None
-        pde, filp = pickle.loads(blob)
+        pde, filp = load_blob(blob)  # type: ignore[misc]
         return fs.OpenFile(path, pde, lm, filp, builtin, pos)
 
     def _syscall(self, op: str, arg: object = None) -> object:
@@ -78,6 +79,13 @@ class ProcFile:
         else:
             data, self._buffer = self._buffer[:size], self._buffer[size:]
         return self._out(data)
+
+    def read1(self, size: int = BUFSIZE) -> bytes:
+        """One read(2) of up to `size` bytes (what cat does), past anything buffered."""
+        if self._buffer:
+            data, self._buffer = self._buffer[:size], self._buffer[size:]
+            return data
+        return self._syscall("read", size)  # type: ignore[return-value]
 
     def readline(self) -> str | bytes:
         while b"\n" not in self._buffer and self._fill():

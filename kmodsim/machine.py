@@ -12,10 +12,15 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from kmodsim.errors import InsmodError, Killed, KmodError, ProcError, RmmodError
-from kmodsim.formats.kmodtools import insmod_strerror, rmmod_failed
+from kmodsim.formats.kmodtools import (
+    insmod_strerror,
+    rmmod_failed,
+    rmmod_in_use,
+    rmmod_not_loaded,
+)
 from kmodsim.formats.kmsg import Record
 from kmodsim.kernel.modload import delete_module
-from kmodsim.kernel.module import ModuleState, module_name, module_size
+from kmodsim.kernel.module import ModuleState, module_name, module_size, storable
 from kmodsim.kernel.panic import PanicState, TaskDied
 from kmodsim.kernel.printk import PrintkState
 from kmodsim.kernel.procfs import BUILTIN_PROC, ProcState
@@ -39,9 +44,20 @@ class ModuleInfo(NamedTuple):
 
 class Machine:
     def __init__(self, home: str | os.PathLike[str] | None = None,
-                 console: TextIO | None = None) -> None:
+                 console: TextIO | None = None, uid: int = 1000) -> None:
         self.store = Store(home)
         self.console = console  # where the kernel console shows urgent messages (stderr)
+        self.uid = uid  # who the calls run as: 0 is root (kmod sh), 1000 a user
+        self.comm = "sh"  # the name of the program making the calls, for the kernel's reports
+
+    @contextmanager
+    def as_program(self, comm: str) -> Iterator[Machine]:
+        """Calls made inside run as program `comm` (`Comm: cat` in an Oops)."""
+        saved, self.comm = self.comm, comm
+        try:
+            yield self
+        finally:
+            self.comm = saved
 
     def close(self) -> None:
         self.store.close()
@@ -51,9 +67,9 @@ class Machine:
                 ) -> Iterator[KernelEntry]:
         """Enter the kernel: one transaction; an Oops still commits, then reports `Killed`.
         Due timers fire first (`timers`), unless the kernel has panicked."""
-        died = False
+        died: TaskDied | None = None
         with self.store.transaction() as db:
-            k = KernelEntry(db)
+            k = KernelEntry(db, self.comm, self.uid)
             panicked = k.state(PanicState).panicked
             if panicked and not allow_panicked:
                 raise KmodError(f"kmod: the kernel has panicked ({panicked}); only `kmod dmesg` "
@@ -62,8 +78,8 @@ class Machine:
                 if timers and not panicked:
                     run_due_timers(k)
                 yield k
-            except TaskDied:
-                died = True
+            except TaskDied as e:
+                died = e
             except BaseException:
                 k.forget_all()  # rolled back: no module namespace may outlive the entry
                 raise
@@ -76,18 +92,20 @@ class Machine:
             if lines:
                 self.console.write("".join(lines))
                 self.console.flush()
-        if died:
-            raise Killed()
+        if died is not None:
+            raise Killed(died.signal)
 
     def _look(self):  # type: ignore[no-untyped-def]
         """A look at the machine that runs no module code (lsmod, proc ls)."""
         return self._kernel(timers=False)
 
     # -- insmod / rmmod --------------------------------------------------------------------
-    def insmod(self, path: str, args: list[str] | tuple[str, ...] = ()) -> None:
+    def insmod(self, path: str, args: list[str] | tuple[str, ...] = (),
+               typed: str | None = None) -> None:
+        """insmod PATH ARGS; messages name the file as `typed` (default: PATH)."""
         from kmodsim.runtime.loader import load_module
 
-        image = load_module(path)
+        image = load_module(typed or path, path)
         error: KmodError | None = None
         with self._kernel() as k:
             error = image.insert(k, list(args))
@@ -95,8 +113,16 @@ class Machine:
             raise error
 
     def rmmod(self, target: str, force: bool = False) -> None:
-        name = module_name(target)
+        """rmmod TARGET (a name, or a module file): unless forced, first the in-use check
+        rmmod makes from /sys/module, then the delete_module system call."""
+        name = storable(module_name(target))
         with self._kernel() as k:
+            row = k.state(ModuleState).row(name)
+            if not force:
+                if row is None:
+                    raise rmmod_not_loaded(name)
+                if k.state(ModuleState).refcnt(name) > 0:
+                    raise rmmod_in_use(name)
             err = delete_module(k, name, force)
             if err:
                 raise rmmod_failed(name, target, err)
@@ -110,7 +136,7 @@ class Machine:
 
     def module_path(self, name: str) -> str | None:
         with self._look() as k:
-            row = k.state(ModuleState).row(name)
+            row = k.state(ModuleState).row(storable(name))
         return None if row is None else row[0]
 
     # -- /proc ---------------------------------------------------------------------------
@@ -192,9 +218,18 @@ class Machine:
             return k.state(ModuleState).taint
 
     # -- the machine as a whole ----------------------------------------------------------
-    def reboot(self, reset: bool = False, log_buf_len: int | None = None) -> None:
-        """A fresh boot: no modules, empty ring buffer, clock at zero (`reset`: new store).
-        `log_buf_len` sizes the ring buffer in bytes, as the boot parameter of that name."""
+    def reboot(self, reset: bool = False, log_buf_len: int | str | None = None) -> None:
+        """A fresh boot: no modules, empty ring buffer, clock at zero (`reset`: new store,
+        once the store is known to be ours). `log_buf_len` sizes the ring buffer as the boot
+        parameter of that name does: bytes, or the kernel's notation (`1M`, `64K`), capped
+        at 2 GiB and rounded up to a power of two; smaller than the default is allowed."""
+        from kmodsim.kernel.printk import boot_log_buf, log_buf_len_update, memparse
+
+        if isinstance(log_buf_len, str):
+            parsed = memparse(log_buf_len)
+            if parsed is None:
+                raise ValueError(f"log_buf_len: {log_buf_len!r} is not a size")
+            log_buf_len = parsed
         if reset:
             self.store.reset()
         with self.store.transaction() as db:
@@ -202,8 +237,13 @@ class Machine:
             k = KernelEntry(db)
             k.state(TimeState)  # the clock starts again
             if log_buf_len is not None:
-                k.state(PrintkState).set_var("log_buf_len", int(log_buf_len))
+                boot_log_buf(k, *log_buf_len_update(int(log_buf_len)))
             k.finish()
+        if self.console is not None:
+            lines = k.state(PrintkState).console_lines()
+            if lines:
+                self.console.write("".join(lines))
+                self.console.flush()
 
 __all__ = ["Machine", "ModuleInfo", "InsmodError", "RmmodError", "ProcError", "Killed",
            "KmodError", "insmod_strerror", "module_name", "module_size"]

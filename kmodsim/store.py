@@ -10,7 +10,9 @@ alone reads and writes it.
 from __future__ import annotations
 
 import errno
+import io
 import os
+import pickle
 import sqlite3
 import stat
 import time
@@ -77,9 +79,8 @@ def default_home() -> Path:
     return Path(platformdirs.user_data_dir("kmodsim"))
 
 
-def _check_private(path: Path, what: str) -> None:
+def _check_private(path: Path, what: str, st: os.stat_result) -> None:
     """Module memory is executable state: refuse a store that someone else can change."""
-    st = path.stat()
     if hasattr(os, "getuid") and st.st_uid != os.getuid():
         raise StoreError(
             f"kmod: {what} {path} is owned by another user; refusing to use it "
@@ -90,6 +91,10 @@ def _check_private(path: Path, what: str) -> None:
             f"kmod: {what} {path} is writable by other users; refusing to use it "
             f"(fix with: chmod go-w {path})"
         )
+
+
+def _cannot_use(what: str, path: Path, err: int) -> StoreError:
+    return StoreError(f"kmod: can't use the {what} {path}: {os.strerror(err)}")
 
 
 class Store:
@@ -103,17 +108,13 @@ class Store:
     def _connect(self) -> sqlite3.Connection:
         if self._db is not None:
             return self._db
-        try:
-            fresh = self._check_files()
-        except OSError as e:
-            err = errno.ENOTDIR if isinstance(e, FileExistsError) else e.errno or errno.EIO
-            raise StoreError(f"kmod: can't use the state folder {self.home}: "
-                             f"{os.strerror(err)}") from None
+        self._check_folder(create=True)
+        self._check_files()
         db = None
         try:
-            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            if fresh:
-                os.chmod(self.path, 0o600)
+            # any thread of a grader's process may use the machine (one at a time)
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                 check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             _ensure_schema(db)
@@ -128,38 +129,87 @@ class Store:
         self._db = db
         return db
 
-    def _check_files(self) -> bool:
-        """Make the folder if needed and check what is there; True if there is no store yet."""
-        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _check_private(self.home, "state folder")
-        if not self.path.exists():
-            return True
-        _check_private(self.path, "state file")
+    def _check_folder(self, create: bool) -> bool:
+        """The state folder is a directory of ours that nobody else can write (made, 0700,
+        if `create`); False if there is none."""
+        try:
+            if create:
+                self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+            st = self.home.stat()
+        except FileNotFoundError:
+            if create:
+                raise _cannot_use("state folder", self.home, errno.ENOENT) from None
+            return False
+        except OSError as e:
+            err = errno.ENOTDIR if isinstance(e, FileExistsError) else e.errno or errno.EIO
+            raise _cannot_use("state folder", self.home, err) from None
+        if not stat.S_ISDIR(st.st_mode):
+            raise _cannot_use("state folder", self.home, errno.ENOTDIR)
+        _check_private(self.home, "state folder", st)
+        return True
+
+    def _check_files(self) -> None:
+        """Make the state file if there is none, 0600 from the start (SQLite would make it
+        with the umask's mode, readable by others until a chmod); then check that it (and
+        SQLite's -wal and -shm beside it) are regular files of ours, taking read bits for
+        others away (a command killed at the wrong moment by an older kmodsim left them)."""
+        try:
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass  # there already, or another kmod made it just now
+        except OSError as e:
+            raise _cannot_use("state file", self.path, e.errno or errno.EIO) from None
+        for path in self._files():
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                continue
+            except OSError as e:
+                raise _cannot_use("state file", path, e.errno or errno.EIO) from None
+            if stat.S_ISDIR(st.st_mode):
+                raise _cannot_use("state file", path, errno.EISDIR)
+            if not stat.S_ISREG(st.st_mode):
+                raise StoreError(f"kmod: the state file {path} is not a regular file; "
+                                 f"refusing to use it")
+            _check_private(path, "state file", st)
+            if st.st_mode & 0o077:
+                try:
+                    os.chmod(path, stat.S_IMODE(st.st_mode) & 0o700)
+                except OSError as e:
+                    raise _cannot_use("state file", path, e.errno or errno.EIO) from None
         self._check_header()
-        return False
+
+    def _files(self) -> list[Path]:
+        return [Path(str(self.path) + suffix) for suffix in ("", "-wal", "-shm")]
 
     def _check_header(self) -> None:
         """SQLite takes a file shorter than its header for an empty database and would start
         over silently; a truncated store must be reported instead. (An empty file is a store
         whose creation was cut short, or is being created right now by another kmod.)"""
-        with open(self.path, "rb") as f:
-            head = f.read(len(SQLITE_MAGIC))
+        try:
+            with open(self.path, "rb") as f:
+                head = f.read(len(SQLITE_MAGIC))
+        except OSError as e:
+            raise _cannot_use("state file", self.path, e.errno or errno.EIO) from None
         if head and head != SQLITE_MAGIC:
             raise StoreError(f"kmod: the state file {self.path} is unreadable (file is not a "
                              f"database); start over with: kmod reboot --reset")
 
     def unusable(self, e: sqlite3.Error) -> StoreError:
-        """One line naming the file and the way out, for any database error."""
+        """One line naming the file and what went wrong, for any database error. Only a
+        damaged or foreign file gets the way out that throws the machine away."""
         name = getattr(e, "sqlite_errorname", "")
         if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-            why = f"is locked by another kmod for too long ({e})"
-        elif name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR",
-                              "SQLITE_FULL", "SQLITE_PERM")):
-            return StoreError(f"kmod: can't use the state file {self.path}: {e}")
-        else:  # not a database, malformed, or not ours (tables missing)
-            why = f"is unreadable ({e})"
-        return StoreError(f"kmod: the state file {self.path} {why}; "
-                          f"start over with: kmod reboot --reset")
+            return StoreError(f"kmod: the state file {self.path} is locked by another kmod "
+                              f"for too long ({e}); try again")
+        if name.startswith("SQLITE_TOOBIG"):
+            return StoreError(f"kmod: can't keep a value in the state file {self.path}: it is "
+                              f"too large ({e})")
+        if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_ERROR")):
+            # not a database, malformed, or not ours (tables missing)
+            return StoreError(f"kmod: the state file {self.path} is unreadable ({e}); "
+                              f"start over with: kmod reboot --reset")
+        return StoreError(f"kmod: can't use the state file {self.path}: {e}")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -170,12 +220,32 @@ class Store:
                 yield db
         except sqlite3.Error as e:
             raise self.unusable(e) from None
+        except BadBlob as e:
+            raise StoreError(f"kmod: the state file {self.path} {e}; "
+                             f"start over with: kmod reboot --reset") from None
 
     def reset(self) -> None:
-        """Throw the state file away (the way out of a corrupt or foreign store)."""
+        """Throw the state file away (the way out of a corrupt or foreign store), once sure it
+        is ours to throw: a private folder of ours, regular files of ours."""
         self.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(self.path) + suffix).unlink(missing_ok=True)
+        if not self._check_folder(create=False):
+            return  # nothing to throw away
+        for path in self._files():
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                continue
+            except OSError as e:
+                raise _cannot_use("state file", path, e.errno or errno.EIO) from None
+            if stat.S_ISDIR(st.st_mode):
+                raise _cannot_use("state file", path, errno.EISDIR)
+            if hasattr(os, "getuid") and st.st_uid != os.getuid():
+                _check_private(path, "state file", st)  # says whose it is
+        for path in self._files():
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as e:
+                raise _cannot_use("state file", path, e.errno or errno.EIO) from None
 
     def close(self) -> None:
         if self._db is not None:
@@ -376,3 +446,55 @@ def meta_get(db: sqlite3.Connection, key: str, default: object = None) -> object
 
 def meta_set(db: sqlite3.Connection, key: str, value: object) -> None:
     db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+# -- blobs: what the layers above pickle into the store ----------------------------------------
+
+# Whose names a blob may hold: the kernel's objects and the modules' own code (a module runs as
+# kmodsim.live.NAME); besides them, only plain builtin data.
+_TRUSTED_PACKAGES = ("kmodsim.kernel", "kmodsim.live")
+_SAFE_GLOBALS = {
+    ("builtins", name)
+    for name in ("set", "frozenset", "bytearray", "bytes", "complex", "slice", "range",
+                 "object", "list", "dict", "tuple", "int", "float", "str", "bool")
+} | {
+    ("collections", name) for name in ("OrderedDict", "deque", "defaultdict", "Counter")
+} | {("copyreg", "_reconstructor"), ("copyreg", "__newobj__"), ("enum", "Enum")}
+
+
+def _trusted(module: object) -> bool:
+    return isinstance(module, str) and any(
+        module == package or module.startswith(package + ".") for package in _TRUSTED_PACKAGES)
+
+
+class BlobUnpickler(pickle.Unpickler):
+    """Loads only what a store legitimately holds. A name with a dot would walk attributes
+    (`cformat.__builtins__.get` reaches eval), a dunder name reaches Python's machinery, and
+    a name a trusted module merely imports (`os`, a builtin) is not that module's own: all
+    three are refused."""
+
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) in _SAFE_GLOBALS:
+            return super().find_class(module, name)
+        if _trusted(module) and "." not in name and not name.startswith("__"):
+            try:
+                found = super().find_class(module, name)
+            except (ImportError, AttributeError):
+                found = None
+            owner = getattr(found, "__module__", None) if isinstance(found, type) or callable(
+                found) else type(found).__module__
+            if found is not None and not isinstance(found, type(pickle)) and _trusted(owner):
+                return found
+        raise pickle.UnpicklingError(f"refusing to load {module}.{name} from the state store")
+
+
+class BadBlob(StoreError):
+    """A blob in the store that is damaged or holds what no kmodsim put there."""
+
+
+def load_blob(blob: bytes) -> object:
+    """Unpickle a blob from the store with BlobUnpickler (never plain pickle.loads)."""
+    try:
+        return BlobUnpickler(io.BytesIO(blob)).load()
+    except (pickle.UnpicklingError, EOFError) as e:
+        raise BadBlob(f"holds data it can't load ({e})") from None

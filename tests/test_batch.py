@@ -59,8 +59,8 @@ def test_stops_at_the_first_failing_line_and_names_it(kmod, batch):
 
 def test_exit_status_is_the_failing_commands(kmod, batch):
     r = kmod("-b", batch("lsmod\nrmmod --no-such-option x\nlsmod\n"))
-    assert r.returncode == 2
-    assert "Error: No such option '--no-such-option'." in r.stderr
+    assert r.returncode == 1  # what rmmod itself exits with
+    assert "rmmod: unrecognized option '--no-such-option'\n" in r.stderr
     assert r.stderr.endswith("kmod: batch line 2 failed: rmmod --no-such-option x\n")
     assert r.stdout.count("Module") == 1
 
@@ -139,11 +139,12 @@ def test_a_reboot_then_another_file_of_the_same_name_runs_the_new_code(kmod, bat
     assert (r.returncode, r.stdout) == (0, "0\nother 0\n")
 
 
-def test_kernel_console_messages_reach_stderr_in_a_batch(kmod, batch, machine):
+def test_an_oops_in_a_batch_shows_killed_and_the_log_has_the_report(kmod, batch, machine):
     buggy = str(MODULES / "buggy" / "null_deref.py")
     r = kmod("-b", batch(f"insmod {buggy}\nproc write null_deref x\n"))
-    assert "] BUG: kernel NULL pointer dereference" in r.stderr
-    assert "Oops" in " ".join(messages(machine))
+    # the kernel console is not the terminal (as on the reference machine): no report here
+    assert r.stderr == "Killed\nkmod: batch line 2 failed: proc write null_deref x\n"
+    assert "Oops: 0000 [#1] PREEMPT SMP NOPTI" in messages(machine)
 
 
 @pytest.mark.parametrize(("text", "status", "error"), [

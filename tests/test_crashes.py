@@ -25,8 +25,7 @@ def test_null_deref_oops_kills_the_command_and_keeps_memory(kmod, machine):
     kmod("insmod", buggy("null_deref"))
     r = kmod("proc", "write", "null_deref", "x")
     assert (r.returncode, r.stdout) == (137, "")
-    assert r.stderr.endswith("Killed\n")
-    assert "] BUG: kernel NULL pointer dereference, address: 0000000000000000\n" in r.stderr
+    assert r.stderr == "Killed\n"  # the report is the log's (the console is not the terminal)
     log = messages(machine)
     oops = section(log, "BUG: kernel NULL pointer dereference, address: 0000000000000000",
                    "---[ end trace 0000000000000000 ]---")
@@ -55,7 +54,7 @@ def test_panic_stops_everything_but_dmesg_and_reboot(kmod, machine):
     kmod("insmod", buggy("panic_button"))
     r = kmod("proc", "write", "panic_button", "x")
     assert r.returncode == 137
-    assert "] Kernel panic - not syncing: panic_button: pressed with 2 bytes\n" in r.stderr
+    assert "Kernel panic - not syncing: panic_button: pressed with 2 bytes" in messages(machine)
     log = messages(machine)
     assert log[-3:-1] == ["Kernel Offset: disabled",
                           "---[ end Kernel panic - not syncing: panic_button: pressed with 2 "
@@ -74,13 +73,16 @@ def test_panic_stops_everything_but_dmesg_and_reboot(kmod, machine):
 
 def test_missing_license_taints_proprietary(machine):
     machine.insmod(buggy("no_license"))
-    assert messages(machine)[:4] == [
+    assert messages(machine)[:5] == [
         "no_license: loading out-of-tree module taints kernel.",
         "no_license: module license 'unspecified' taints kernel.",
         "Disabling lock debugging due to kernel taint",
+        "no_license: module verification failed: signature and/or required key missing - "
+        "tainting kernel",
         "no_license: loaded"]
-    assert machine.proc_read("modules") == b"no_license 12288 0 - Live 0x0000000000000000 (PO)\n"
-    assert machine.proc_read("sys/kernel/tainted") == b"4097\n"
+    assert machine.proc_read("modules") == (
+        b"no_license 12288 0 - Live 0x0000000000000000 (POE)\n")
+    assert machine.proc_read("sys/kernel/tainted") == b"12289\n"
 
 
 def test_soft_lockup_is_stopped_with_the_watchdog_report(kmod, machine, monkeypatch):
@@ -91,7 +93,7 @@ def test_soft_lockup_is_stopped_with_the_watchdog_report(kmod, machine, monkeypa
     log = messages(machine)
     report = [line for line in log if "soft lockup" in line]
     assert len(report) == 1
-    assert report[0].startswith("watchdog: BUG: soft lockup - CPU#0 stuck for 1s! [kmod:")
+    assert report[0].startswith("watchdog: BUG: soft lockup - CPU#0 stuck for 1s! [sh:")
     assert "RIP: 0010:lockup_write+0x25/0x60 [lockup]" in log
     assert log[-1].startswith("kmodsim: hint: module code ran for more than 1 s without "
                               f"sleeping or returning; it was at {buggy('lockup')}:11 in "
@@ -112,11 +114,11 @@ def test_handler_returning_with_a_lock_held_then_a_hung_task(kmod, machine):
     r = kmod("proc", "write", "locks", "take")
     assert (r.returncode, r.stderr) == (137, "Killed\n")
     log = messages(machine)
-    hung = [line for line in log if line.startswith("INFO: task kmod:")]
+    hung = [line for line in log if line.startswith("INFO: task sh:")]
     assert len(hung) == 1 and hung[0].endswith(" blocked for more than 120 seconds.")
     assert '"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.' in log
     assert " mutex_lock+0x3c/0x50" in log
-    assert "waits for a lock held by task kmod:" in log[-1]
+    assert "waits for a lock held by task sh:" in log[-1]
     # the lock is still held: the next task hangs too
     assert kmod("proc", "write", "locks", "take").returncode == 137
 
@@ -192,7 +194,7 @@ def test_kasan_overflow_names_size_and_region(machine):
     with pytest.raises(Killed):
         machine.proc_write("memory", b"overflow\n")
     log = messages(machine)
-    assert any(line.startswith("Write of size 9 at addr ffff888104a1c008 by task kmod/")
+    assert any(line.startswith("Write of size 9 at addr ffff888104a1c008 by task sh/")
                for line in log)
     assert " which belongs to the cache kmalloc-8 of size 8" in log
     assert "The buggy address is located 0 bytes to the right of" in log
@@ -205,7 +207,7 @@ def test_kmemleak_at_rmmod(machine):
     machine.rmmod("memory")
     log = messages(machine)
     i = log.index("unreferenced object 0xffff888104a1c000 (size 64):")
-    assert log[i + 1].startswith('  comm "kmod", pid ')
+    assert log[i + 1].startswith('  comm "sh", pid ')
     assert log[i + 2:i + 5] == [
         "  hex dump (first 32 bytes):",
         "    6c 65 61 6b 21 00 00 00 00 00 00 00 00 00 00 00  leak!...........",

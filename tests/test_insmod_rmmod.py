@@ -112,10 +112,11 @@ def test_module_without_exit_cannot_be_removed(kmod, module_file):
     kmod("insmod", path)
     r = kmod("rmmod", "sticky")
     assert (r.returncode, r.stderr) == (1, (
-        "rmmod: ERROR: could not remove 'sticky': Device or resource busy\n"
+        "rmmod: ERROR: ../libkmod/libkmod-module.c:856 kmod_module_remove_module() could "
+        "not remove 'sticky': Device or resource busy\n"
         "rmmod: ERROR: could not remove module sticky: Device or resource busy\n"))
     assert kmod("proc", "read", "modules").stdout == (
-        "sticky 12288 0 [permanent], Live 0x0000000000000000 (O)\n")
+        "sticky 12288 0 [permanent], Live 0x0000000000000000 (OE)\n")
 
 
 def test_syntax_error_is_invalid_module_format_with_the_line(kmod, module_file):
@@ -152,12 +153,14 @@ def test_taint_messages_once_per_boot(machine, module_file):
     machine.insmod(nolic)
     assert messages(machine) == [
         "gpl: loading out-of-tree module taints kernel.",
+        "gpl: module verification failed: signature and/or required key missing - tainting "
+        "kernel",
         "prop: module license 'Proprietary' taints kernel.",
         "Disabling lock debugging due to kernel taint",
     ]
-    assert machine.tainted() == (1 << 0) | (1 << 12)
+    assert machine.tainted() == (1 << 0) | (1 << 12) | (1 << 13)  # P, O, E
     assert [(m.name, m.taints) for m in machine.modules()] == [
-        ("nolic", "PO"), ("prop", "PO"), ("gpl", "O")]
+        ("nolic", "POE"), ("prop", "POE"), ("gpl", "OE")]
 
 
 def test_params_are_set_before_init(machine, module_file):

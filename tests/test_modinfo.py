@@ -28,10 +28,11 @@ def test_modinfo_layout_and_order(kmod, tmp_path: Path):
                           "author:         Jane Doe <jane@example.com>", "license:        GPL"]
     assert lines[5].startswith("srcversion:     ") and len(lines[5]) == 16 + 23
     assert lines[6:10] == ["depends:        ", "retpoline:      Y", "name:           hello",
-                           "vermagic:       6.8.0-kmodsim SMP preempt mod_unload modversions "]
-    assert lines[10:] == ["parm:           desc_only:Only a description",
+                           "vermagic:       6.1.0-kmodsim SMP preempt mod_unload modversions "]
+    # in the order of each parameter's last declaration, as kmod reads a real build
+    assert lines[10:] == ["parm:           count:How many times (int)",
                           "parm:           flag:bool",
-                          "parm:           count:How many times (int)"]
+                          "parm:           desc_only:Only a description"]
 
 
 def test_modinfo_fields(kmod, tmp_path: Path):
@@ -40,7 +41,7 @@ def test_modinfo_fields(kmod, tmp_path: Path):
     assert kmod("modinfo", "-a", "hello.py", cwd=tmp_path).stdout == (
         "Jane Doe <jane@example.com>\n")
     assert kmod("modinfo", "-p", "hello.py", cwd=tmp_path).stdout == (
-        "desc_only:Only a description\nflag: (bool)\ncount:How many times (int)\n")
+        "count:How many times (int)\nflag: (bool)\ndesc_only:Only a description\n")
     assert kmod("modinfo", "-0", "-F", "name", "hello.py", cwd=tmp_path).stdout == "hello\0"
 
 

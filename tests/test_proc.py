@@ -69,7 +69,8 @@ def test_missing_entry(kmod):
     assert (r.returncode, r.stderr) == (1, "kmod: /proc/nothing: No such file or directory\n")
 
 
-def test_mode_forbids_write_and_no_handler_forbids_read(kmod, module_file):
+def test_mode_forbids_write_and_a_missing_handler_is_an_io_error(kmod, module_file):
+    # proc_reg_read()/proc_reg_write() return -EIO when the entry has no such handler
     path = module_file("ro", """
         MODULE_LICENSE("GPL")
         def ro_read(file, buf, count, ppos):
@@ -86,7 +87,7 @@ def test_mode_forbids_write_and_no_handler_forbids_read(kmod, module_file):
     r = kmod("proc", "write", "ro", "x")
     assert (r.returncode, r.stderr) == (1, "kmod: /proc/ro: Permission denied\n")
     r = kmod("proc", "read", "wo")
-    assert (r.returncode, r.stderr) == (1, "kmod: /proc/wo: Permission denied\n")
+    assert (r.returncode, r.stderr) == (1, "kmod: /proc/wo: Input/output error\n")
     assert kmod("proc", "write", "wo", "x").returncode == 0
 
 
@@ -201,9 +202,9 @@ def test_proc_modules_and_tainted(kmod):
     kmod("insmod", "modules/hello.py")
     kmod("insmod", "modules/counter.py")
     assert kmod("proc", "read", "modules").stdout == (
-        "counter 12288 0 - Live 0x0000000000000000 (O)\n"
-        "hello 12288 0 - Live 0x0000000000000000 (O)\n")
-    assert kmod("proc", "read", "sys/kernel/tainted").stdout == "4096\n"
+        "counter 12288 0 - Live 0x0000000000000000 (OE)\n"
+        "hello 12288 0 - Live 0x0000000000000000 (OE)\n")
+    assert kmod("proc", "read", "sys/kernel/tainted").stdout == "12288\n"  # O and E
     r = kmod("proc", "write", "modules", "x")
     assert (r.returncode, r.stderr) == (1, "kmod: /proc/modules: Permission denied\n")
 

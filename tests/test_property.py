@@ -35,6 +35,8 @@ class Model:
     def insmod(self, name: str) -> None:
         if not self.tainted:
             self.log.append(f"{name}: loading out-of-tree module taints kernel.")
+            self.log.append(f"{name}: module verification failed: signature and/or required "
+                            f"key missing - tainting kernel")
             self.tainted = True
         self.loaded.append(name)
         if name in COUNTERS:

@@ -58,11 +58,10 @@ def rec(kmod, module_file) -> str:
 
 # -- bad arguments --------------------------------------------------------------------------
 
-BAD_ARGS = [["insmod"], ["rmmod"], ["rmmod", "--bogus", "x"], ["lsmod", "extra"],
-            ["lsmod", "--bogus"], ["proc"], ["proc", "nope"], ["proc", "ls", "x"],
+BAD_ARGS = [["proc"], ["proc", "nope"], ["proc", "ls", "x"],
             ["proc", "read"], ["proc", "read", "a", "b"], ["proc", "read", "--bogus", "a"],
             ["proc", "write"], ["proc", "write", "--bogus", "x"], ["reboot", "now"],
-            ["reboot", "--bogus"], ["modinfo"], ["nope"], ["--bogus"], ["-b"],
+            ["reboot", "--bogus"], ["nope"], ["--bogus"], ["-b"],
             ["-b", "/dev/null", "lsmod"], ["--force"]]
 
 
@@ -72,6 +71,20 @@ def test_bad_arguments_are_usage_errors(kmod, args):
     assert r.returncode == 2
     assert "Error: " in r.stderr or r.stderr.startswith("Usage: kmod")
     assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["insmod"], "insmod: ERROR: missing filename."),
+    (["insmod", "-v", "x.ko"], "insmod: invalid option -- 'v'"),
+    (["rmmod"], "rmmod: ERROR: missing module name."),
+    (["rmmod", "--bogus", "x"], "rmmod: unrecognized option '--bogus'"),
+    (["lsmod", "extra"], "Usage: lsmod"),
+    (["lsmod", "--bogus"], "Usage: lsmod"),
+    (["modinfo"], "modinfo: ERROR: missing module or filename.")])
+def test_the_module_tools_usage_errors_are_kmods(kmod, args, message):
+    """insmod, rmmod, lsmod and modinfo take kmod 30's options and say what it says."""
+    r = kmod(*args)
+    assert (r.returncode, r.stdout, r.stderr) == (1, "", message + "\n")
 
 
 @pytest.mark.skipif(not HAS_DMESG, reason="kmod dmesg not written yet")

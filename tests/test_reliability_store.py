@@ -112,7 +112,7 @@ def test_a_version_2_store_keeps_its_machine_wide_values(kmod, home):
     before = [kmod(*c).stdout for c in (("dmesg",), ("proc", "read", "sys/kernel/tainted"))]
     make_version_2(db)
     with sqlite3.connect(db) as c:
-        assert c.execute("SELECT value FROM meta WHERE key='taint'").fetchone() == (4096,)
+        assert c.execute("SELECT value FROM meta WHERE key='taint'").fetchone() == (12288,)
     after = [kmod(*c).stdout for c in (("dmesg",), ("proc", "read", "sys/kernel/tainted"))]
     assert after == before
     assert kmod("rmmod", "counter").returncode == 0  # the log goes on where it was

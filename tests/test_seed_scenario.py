@@ -25,6 +25,8 @@ def test_counter_scenario(kmod):
     assert all(LINE.match(line) for line in lines), lines
     assert [LINE.match(line).group(1) for line in lines] == [
         "counter: loading out-of-tree module taints kernel.",
+        "counter: module verification failed: signature and/or required key missing - "
+        "tainting kernel",
         "counter: loaded",
         "counter: 1", "counter: 2", "counter: 3", "counter: 2",
     ]

@@ -10,13 +10,14 @@ import errno
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import click
 
 if TYPE_CHECKING:
     from kmodsim.machine import Machine
+    from kmodsim.tools import Stdio
 
 # name -> module under kmodsim.cli that defines `command`
 _COMMANDS = {
@@ -27,6 +28,7 @@ _COMMANDS = {
     "dmesg": "dmesg",
     "proc": "proc",
     "reboot": "reboot",
+    "sh": "sh",
 }
 INTERNAL_ERROR = 70  # EX_SOFTWARE
 
@@ -82,8 +84,24 @@ def get_machine() -> Machine:
     if root.obj is None:
         from kmodsim.machine import Machine
 
-        root.obj = Machine(console=sys.stderr)
+        root.obj = Machine()
     return root.obj  # type: ignore[no-any-return]
+
+
+# a command whose options are the real tool's: click hands over every argument untouched
+TOOL_SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True,
+                 "allow_interspersed_args": False, "help_option_names": []}
+
+
+def run_tool(main: Callable[[list[str], Stdio, Machine], int], args: Sequence[str]) -> None:
+    """Run one of kmodsim.tools with this process's streams; exit with its status."""
+    from kmodsim.tools import Stdio
+
+    io = Stdio(sys.stdin.buffer, sys.stdout.buffer, sys.stderr.buffer)
+    status = main(list(args), io, get_machine())
+    sys.stdout.flush()
+    if status:
+        sys.exit(status)
 
 
 def as_name(arg: str) -> str:
@@ -94,16 +112,22 @@ def as_name(arg: str) -> str:
 
 def run(args: Sequence[str], machine: Machine | None = None) -> int:
     """Run one kmod command line; returns its exit status, having printed what it prints.
-    Never raises (but for KMODSIM_DEBUG): a user never sees a Python traceback."""
+    Never raises (but for KMODSIM_DEBUG, and KeyboardInterrupt: Ctrl-C ends the program, as
+    kmodsim.entry does it): a user never sees a Python traceback."""
     from kmodsim.errors import KmodError
 
     try:
-        rv = cli.main(args=list(args), prog_name="kmod", standalone_mode=False, obj=machine)
+        # not cli.main(): it turns Ctrl-C into "Aborted!", where a program interrupted by
+        # SIGINT says nothing (kmodsim.entry makes the process die of the signal)
+        with cli.make_context("kmod", list(args), obj=machine) as ctx:
+            rv = cli.invoke(ctx)
         return rv if isinstance(rv, int) else 0
+    except click.exceptions.Exit as e:
+        return e.exit_code
     except click.ClickException as e:
         e.show()
         return e.exit_code
-    except click.Abort:
+    except (click.Abort, EOFError):
         click.echo("Aborted!", err=True)
         return 1
     except KmodError as e:
@@ -116,16 +140,27 @@ def run(args: Sequence[str], machine: Machine | None = None) -> int:
             _silence_stdout()
             return 1
         return _internal_error(e)
-    except Exception as e:  # noqa: BLE001 - a user never sees a Python traceback
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:  # noqa: BLE001 - a user never sees a Python traceback
         return _internal_error(e)
 
 
-def _internal_error(e: Exception) -> int:
+def _internal_error(e: BaseException) -> int:
     if os.environ.get("KMODSIM_DEBUG"):
         raise e
-    click.echo(f"kmod: internal error: {type(e).__name__}: {e} "
-               f"(set KMODSIM_DEBUG=1 to see where)", err=True)
+    click.echo(f"kmod: internal error: {describe(e)} (set KMODSIM_DEBUG=1 to see where)",
+               err=True)
     return INTERNAL_ERROR
+
+
+def describe(e: BaseException) -> str:
+    """`Type: message` of an exception, even one whose __str__ fails."""
+    try:
+        text = str(e)
+    except Exception:  # noqa: BLE001
+        text = "<exception str() failed>"
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
 def _silence_stdout() -> None:

@@ -31,7 +31,7 @@ def run_batch(source: str, force: bool, run: RunLine) -> int:
     """Run the lines of `source` ('-': stdin), each with `run` (kmodsim.cli.run). Stop at the
     first failing line and return its status, or with `force` go on and return 1 at the end
     if any line failed."""
-    machine = Machine(console=sys.stderr)
+    machine = Machine()
     failed = False
     try:
         with _lines(source) as lines:

@@ -1,18 +1,16 @@
-"""kmod insmod FILE [name=value ...]: load a module and run its init (tools/insmod.c)."""
+"""kmod insmod: the real insmod's options, messages and exit codes (kmodsim.tools.insmod)."""
 
 from __future__ import annotations
 
 import click
 
-from kmodsim.cli import get_machine
-from kmodsim.errors import InsmodError
+from kmodsim.cli import TOOL_SETTINGS, run_tool
 
 
-@click.command(context_settings={"ignore_unknown_options": True})
-@click.argument("filename")
+@click.command(context_settings=TOOL_SETTINGS, add_help_option=False)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def command(filename: str, args: tuple[str, ...]) -> None:
-    """Insert a module (a .py file) into the simulated kernel."""
-    if filename == "-":
-        raise InsmodError("insmod: ERROR: this tool does not support loading from stdin!")
-    get_machine().insmod(filename, list(args))
+def command(args: tuple[str, ...]) -> None:
+    """Insert a module (a .py file; FILE.ko loads FILE.py) into the simulated kernel."""
+    from kmodsim.tools.insmod import main
+
+    run_tool(main, args)

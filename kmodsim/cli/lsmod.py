@@ -1,16 +1,16 @@
-"""kmod lsmod: the loaded modules, in kmod's layout (tools/lsmod.c)."""
+"""kmod lsmod: the real lsmod's options, messages and exit codes (kmodsim.tools.lsmod)."""
 
 from __future__ import annotations
 
 import click
 
-from kmodsim.cli import get_machine
+from kmodsim.cli import TOOL_SETTINGS, run_tool
 
 
-@click.command()
-def command() -> None:
+@click.command(context_settings=TOOL_SETTINGS, add_help_option=False)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def command(args: tuple[str, ...]) -> None:
     """Show the loaded modules."""
-    from kmodsim.formats.lsmod import render_lsmod
+    from kmodsim.tools.lsmod import main
 
-    rows = [(m.name, m.size, m.refcnt, m.holders) for m in get_machine().modules()]
-    click.echo(render_lsmod(rows), nl=False)
+    run_tool(main, args)

@@ -28,7 +28,8 @@ def ls() -> None:
 def read(name: str) -> None:
     """Like `cat /proc/NAME`: read until end of file, bytes to standard output."""
     try:
-        data = get_machine().proc_read(as_name(name))
+        with get_machine().as_program("cat") as machine:
+            data = machine.proc_read(as_name(name))
     except ProcError as e:
         _write(getattr(e, "partial", b""))
         raise
@@ -45,7 +46,8 @@ def write(name: str, data: tuple[str, ...], no_newline: bool) -> None:
         payload = sys.stdin.buffer.read()
     else:
         payload = os.fsencode(" ".join(data)) + (b"" if no_newline else b"\n")
-    get_machine().proc_write(as_name(name), payload)
+    with get_machine().as_program("sh") as machine:  # the shell's echo makes the write
+        machine.proc_write(as_name(name), payload)
 
 
 def _write(data: bytes) -> None:

@@ -1,26 +1,16 @@
-"""kmod rmmod NAME|FILE ...: run a module's exit and unload it (tools/rmmod.c)."""
+"""kmod rmmod: the real rmmod's options, messages and exit codes (kmodsim.tools.rmmod)."""
 
 from __future__ import annotations
 
 import click
 
-from kmodsim.cli import as_name, get_machine
-from kmodsim.errors import KmodError, RmmodError
+from kmodsim.cli import TOOL_SETTINGS, run_tool
 
 
-@click.command()
-@click.option("-f", "--force", is_flag=True, help="Remove even a module that can't be removed.")
-@click.argument("modules", nargs=-1, required=True)
-def command(modules: tuple[str, ...], force: bool) -> None:
+@click.command(context_settings=TOOL_SETTINGS, add_help_option=False)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def command(args: tuple[str, ...]) -> None:
     """Remove modules from the simulated kernel."""
-    machine = get_machine()
-    failed: list[str] = []
-    for target in modules:  # like rmmod: go on with the next name, fail at the end
-        try:
-            machine.rmmod(as_name(target), force=force)
-        except KmodError as e:
-            if e.exit_code != 1:
-                raise
-            failed.extend(e.lines)
-    if failed:
-        raise RmmodError(failed)
+    from kmodsim.tools.rmmod import main
+
+    run_tool(main, args)

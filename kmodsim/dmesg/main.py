@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from kmodsim.dmesg.levels import DmesgError
 from kmodsim.dmesg.options import TRY_HELP, Control, needs_boot_time, parse_args
+from kmodsim.errors import KmodError
 
 if TYPE_CHECKING:
     from kmodsim.dmesg.parse import Entry
@@ -49,6 +50,11 @@ def run(argv: list[str], stdout: BinaryIO | None = None, stderr: BinaryIO | None
                 err.write(f"{TRY_HELP}\n".encode())
             err.flush()
             return e.status
+        except KmodError as e:  # the machine can't be used (the store), as other commands say
+            out.flush()
+            err.write("".join(line + "\n" for line in e.lines).encode(errors="surrogateescape"))
+            err.flush()
+            return e.exit_code
     except BrokenPipeError:
         # like dmesg, a reader that went away is not an error; keep Python from
         # complaining again when it flushes stdout at exit

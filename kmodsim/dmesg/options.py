@@ -8,7 +8,6 @@ dmesg prints.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 from kmodsim.dmesg.levels import (
@@ -20,6 +19,8 @@ from kmodsim.dmesg.levels import (
     parse_level,
     parse_list,
 )
+from kmodsim.getopt import GetoptError
+from kmodsim.getopt import getopt_long as _getopt_long
 
 # time formats, numbered as dmesg.c's DMESG_TIMEFTM_*
 NONE, CTIME, CTIME_DELTA, DELTA, RELTIME, TIME, TIME_DELTA, ISO8601 = range(8)
@@ -48,73 +49,11 @@ TRY_HELP = "Try 'kmod dmesg --help' for more information."
 
 
 def getopt_long(argv: list[str]) -> Iterator[tuple[str, str | None]]:
-    """GNU getopt_long() over argv (without the program name): (option, argument) pairs
-    in order, then ("", arg) for each operand. Lazy, so that an option is acted on before
-    a later one is looked at, as in dmesg's getopt loop. Errors raise DmesgError."""
-    operands: list[str] = []
-    posix = "POSIXLY_CORRECT" in os.environ
-    i = 0
-    n = len(argv)
-    while i < n:
-        arg = argv[i]
-        i += 1
-        if arg == "--":
-            operands.extend(argv[i:])
-            break
-        if arg.startswith("--"):
-            body = arg[2:]
-            name, eq, value = body.partition("=")
-            exact = [o for o in LONGOPTS if o[0] == name]
-            found = exact or [o for o in LONGOPTS if o[0].startswith(name)]
-            if not found:
-                raise DmesgError(f"unrecognized option '--{body}'", try_help=True)
-            if len(found) > 1:
-                poss = " ".join(f"'--{o[0]}'" for o in found)
-                raise DmesgError(f"option '--{body}' is ambiguous; possibilities: {poss}",
-                                 try_help=True)
-            lname, has_arg, val = found[0]
-            if eq and has_arg == 0:
-                raise DmesgError(f"option '--{lname}' doesn't allow an argument",
-                                 try_help=True)
-            if has_arg == 1 and not eq:
-                if i >= n:
-                    raise DmesgError(f"option '--{lname}' requires an argument",
-                                     try_help=True)
-                value = argv[i]
-                i += 1
-            yield val, value if (eq or has_arg == 1) else None
-            continue
-        if arg.startswith("-") and arg != "-":
-            j = 1
-            while j < len(arg):
-                c = arg[j]
-                j += 1
-                k = SHORTOPTS.find(c)
-                if c == ":" or k < 0:
-                    raise DmesgError(f"invalid option -- '{c}'", try_help=True)
-                colons = SHORTOPTS[k + 1:k + 3]
-                if colons.startswith(":"):
-                    rest = arg[j:]
-                    if colons == "::":
-                        yield c, rest or None
-                    elif rest:
-                        yield c, rest
-                    elif i < n:
-                        yield c, argv[i]
-                        i += 1
-                    else:
-                        raise DmesgError(f"option requires an argument -- '{c}'",
-                                         try_help=True)
-                    break
-                yield c, None
-            continue
-        if posix:
-            operands.append(arg)
-            operands.extend(argv[i:])
-            break
-        operands.append(arg)
-    for a in operands:
-        yield "", a
+    """dmesg's options through GNU getopt_long(); errors become dmesg's (with --help hint)."""
+    try:
+        yield from _getopt_long(argv, SHORTOPTS, LONGOPTS)
+    except GetoptError as e:
+        raise DmesgError(e.message, try_help=True) from None
 
 
 class Control:

@@ -23,12 +23,22 @@ def insmod_unreadable(typed: str, err: int) -> InsmodError:
     return InsmodError(f"insmod: ERROR: could not load module {typed}: {strerror(err)}", err)
 
 
+# Debian's kmod 30 is built with its debug logging: libkmod's errors name their source line
+LIBKMOD_REMOVE = "../libkmod/libkmod-module.c:856 kmod_module_remove_module()"
+
+
+def rmmod_not_loaded(name: str) -> RmmodError:
+    return RmmodError(f"rmmod: ERROR: Module {name} is not currently loaded", 2)
+
+
+def rmmod_in_use(name: str, holders: list[str] | None = None) -> RmmodError:
+    if holders:
+        return RmmodError(f"rmmod: ERROR: Module {name} is in use by: {' '.join(holders)}", 16)
+    return RmmodError(f"rmmod: ERROR: Module {name} is in use", 16)
+
+
 def rmmod_failed(name: str, typed: str, err: int) -> RmmodError:
-    """What rmmod says when delete_module fails with `err`."""
-    if err == 2:
-        return RmmodError(f"rmmod: ERROR: Module {name} is not currently loaded", err)
-    if err == 16:
-        return RmmodError(f"rmmod: ERROR: Module {name} is in use", err)
-    text = strerror(16)  # EAGAIN from the kernel, as the busy module it is
-    return RmmodError([f"rmmod: ERROR: could not remove '{name}': {text}",
-                       f"rmmod: ERROR: could not remove module {typed}: {text}"], 16)
+    """What libkmod and then rmmod say when delete_module fails with `err`."""
+    text = strerror(err)
+    return RmmodError([f"rmmod: ERROR: {LIBKMOD_REMOVE} could not remove '{name}': {text}",
+                       f"rmmod: ERROR: could not remove module {typed}: {text}"], err)

@@ -12,7 +12,7 @@ import pickle
 from kmodsim.errors import ProcError
 from kmodsim.formats.procmodules import render_proc_modules
 from kmodsim.kernel._current import Kernel
-from kmodsim.kernel.errno import EACCES, EFAULT, EINVAL, EISDIR, ENOENT
+from kmodsim.kernel.errno import EACCES, EFAULT, EINVAL, EIO, EISDIR, ENOENT
 from kmodsim.kernel.module import Module, ModuleState
 from kmodsim.kernel.panic import PageFault, TaskDied
 from kmodsim.kernel.procfs import (
@@ -75,7 +75,8 @@ def open_file(k: Kernel, path: str, flags: int) -> OpenFile:
     owner, is_dir, mode, blob = row
     if is_dir:
         raise ProcError(path, EISDIR)
-    if (want_read and not mode & 0o004) or (want_write and not mode & 0o002):
+    if k.task.uid != 0 and (  # root passes the mode bits (CAP_DAC_OVERRIDE)
+            (want_read and not mode & 0o004) or (want_write and not mode & 0o002)):
         raise ProcError(path, EACCES)
     lm = None
     if owner:
@@ -85,9 +86,6 @@ def open_file(k: Kernel, path: str, flags: int) -> OpenFile:
             _gone(k, path, owner, "read" if want_read else "write")
     pde: proc_dir_entry = pickle.loads(blob)
     ops = pde.proc_ops
-    if ops is None or (want_read and ops.proc_read is None) or (
-            want_write and ops.proc_write is None):
-        raise ProcError(path, EACCES)
     filp = file(pde, flags)
     of = OpenFile(path, pde, lm, filp)
     if ops.proc_open is not None and lm is not None:
@@ -114,6 +112,8 @@ def read(k: Kernel, of: OpenFile, count: int) -> bytes:
         of.pos += len(chunk)
         return chunk
     assert of.pde is not None and of.filp is not None and of.lm is not None
+    if of.pde.proc_ops is None or of.pde.proc_ops.proc_read is None:
+        raise ProcError(of.path, EIO)  # proc_reg_read() without a proc_read
     user = bytearray(count)
     ppos = loff_t(of.filp.f_pos)
     ret = k.call(of.lm, "read", of.pde.proc_ops.proc_read, of.filp, UserPtr(user), count, ppos)
@@ -125,6 +125,8 @@ def read(k: Kernel, of: OpenFile, count: int) -> bytes:
 def write(k: Kernel, of: OpenFile, data: bytes) -> int:
     """One write(2) of `data` at the file's position; returns what the handler accepted."""
     assert of.pde is not None and of.filp is not None and of.lm is not None
+    if of.pde.proc_ops is None or of.pde.proc_ops.proc_write is None:
+        raise ProcError(of.path, EIO)  # proc_reg_write() without a proc_write
     ppos = loff_t(of.filp.f_pos)
     ret = k.call(of.lm, "write", of.pde.proc_ops.proc_write, of.filp,
                  UserPtr(bytearray(data)), len(data), ppos)

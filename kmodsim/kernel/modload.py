@@ -12,6 +12,7 @@ from kmodsim.kernel.module import (
     TAINT_FORCED_RMMOD,
     TAINT_OOT_MODULE,
     TAINT_PROPRIETARY_MODULE,
+    TAINT_UNSIGNED_MODULE,
     Module,
     ModuleState,
     add_module_taint,
@@ -25,7 +26,9 @@ GPL_COMPATIBLE = {"GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL",
 
 
 def augment_taints(k: Kernel, lm: Module) -> None:
-    """module_augment_kernel_taints(): out-of-tree (O) and non-GPL license (P)."""
+    """module_augment_kernel_taints() then module_sig_check(), as a Debian kernel does them:
+    out-of-tree (O), a non-GPL license (P), and no signature (E: Debian's kernel checks
+    signatures without enforcing them, and nothing here is signed)."""
     state = k.state(ModuleState)
     info = dict(lm.ns.get(MODINFO, []))
     if not state.taint & (1 << TAINT_OOT_MODULE):
@@ -39,6 +42,11 @@ def augment_taints(k: Kernel, lm: Module) -> None:
             log(k, 4, "Disabling lock debugging due to kernel taint\n")
         state.add_taint(TAINT_PROPRIETARY_MODULE)
         lm.taints = add_module_taint(lm.taints, "P")
+    if not state.taint & (1 << TAINT_UNSIGNED_MODULE):
+        log(k, 5, f"{lm.name}: module verification failed: signature and/or required key "
+                  f"missing - tainting kernel\n")
+    state.add_taint(TAINT_UNSIGNED_MODULE)
+    lm.taints = add_module_taint(lm.taints, "E")
 
 
 def apply_params(k: Kernel, lm: Module, argv: list[str]) -> int:
@@ -85,6 +93,7 @@ def do_init_module(k: Kernel, lm: Module) -> int:
         log(k, 4, f"do_init_module: '{lm.name}'->init suspiciously returned {ret}, it should "
                   f"follow 0/-E convention\ndo_init_module: loading module anyway...\n")
     lm.state = "Live"
+    k.state(ModuleState).set_refcnt(lm.name, 0)
     return 0
 
 
@@ -96,24 +105,35 @@ def free_module(k: Kernel, lm: Module) -> None:
     k.state(ModuleState).remove(lm.name)
 
 
+def try_force_unload(k: Kernel, force: bool) -> bool:
+    """CONFIG_MODULE_FORCE_UNLOAD (Debian has it): forcing taints the kernel (R)."""
+    if force:
+        state = k.state(ModuleState)
+        if not state.taint & (1 << TAINT_FORCED_RMMOD):
+            log(k, 4, "Disabling lock debugging due to kernel taint\n")
+        state.add_taint(TAINT_FORCED_RMMOD)
+    return force
+
+
 def delete_module(k: Kernel, name: str, force: bool) -> int:
-    """The delete_module system call: 0, or the errno rmmod reports (ENOENT: not loaded;
-    EBUSY from a refcount: in use; EAGAIN: no exit, or not Live)."""
+    """The delete_module system call (kernel/module/main.c): 0, or its errno: ENOENT (not
+    loaded), EBUSY (still loading or unloading, or an init without an exit, unforced),
+    EWOULDBLOCK (in use, unforced)."""
     state = k.state(ModuleState)
     row = k.db.execute("SELECT state, refcnt FROM modules WHERE name=?", (name,)).fetchone()
     if row is None:
         return 2
     live_state, refcnt = row
-    if refcnt > 0 and not force:
+    if live_state != "Live":
         return 16
     lm = k.module(name)
     fn = lm.exit_hook()
-    if (live_state != "Live" or fn is None) and not force:
+    if lm.init_hook() is not None and fn is None and not try_force_unload(k, force):
+        return 16
+    if refcnt > 0 and not try_force_unload(k, force):
         return 11
-    if force:
-        state.add_taint(TAINT_FORCED_RMMOD)
     lm.state = "Unloading"
-    if fn is not None and live_state == "Live":
+    if fn is not None:
         k.call(lm, "exit", fn)
     free_module(k, lm)
     state.set_var("last_unloaded", name)

@@ -162,6 +162,12 @@ def module_name(arg: str) -> str:
     return base.replace("-", "_")
 
 
+def storable(name: str) -> str:
+    """A name as typed, made storable: bytes that aren't UTF-8 (a shell can pass any) become
+    U+FFFD, which no loaded module's name contains, so a lookup simply finds nothing."""
+    return os.fsencode(name).decode("utf-8", "replace")
+
+
 def module_size(code_len: int) -> int:
     """A plausible module size: page-aligned, as current kernels report it."""
     return (code_len + 2 * PAGE + PAGE - 1) // PAGE * PAGE
@@ -225,6 +231,13 @@ class ModuleState(State):
             "SELECT path, state, taints, has_exit, load_order, code, memory FROM modules "
             "LEFT JOIN module_memory USING (name) WHERE name=?", (name,)).fetchone()
 
+    def refcnt(self, name: str) -> int:
+        row = self.k.db.execute("SELECT refcnt FROM modules WHERE name=?", (name,)).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def set_refcnt(self, name: str, refcnt: int) -> None:
+        self.k.db.execute("UPDATE modules SET refcnt=? WHERE name=?", (refcnt, name))
+
     def save_memory(self, name: str, blob: bytes) -> None:
         self.k.db.execute("INSERT OR REPLACE INTO module_memory VALUES (?, ?)", (name, blob))
 
@@ -235,9 +248,10 @@ class ModuleState(State):
     def insert(self, lm: Module, source: str, code: bytes, argv: list[str]) -> None:
         last = self.k.db.execute("SELECT MAX(load_order) FROM modules").fetchone()[0] or 0
         lm.load_order = last + 1  # larger is newer: lsmod lists the newest first
+        # refcount 1 while init runs: a module whose init never returns stays in use
         self.k.db.execute(
             "INSERT INTO modules (name, load_order, path, source, code, state, params, modinfo,"
-            " size, has_exit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " size, has_exit, refcnt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
             (lm.name, lm.load_order, lm.path, source, code, lm.state, " ".join(argv),
              json.dumps(lm.ns.get(MODINFO, [])), module_size(len(code)),
              int(lm.exit_hook() is not None)))

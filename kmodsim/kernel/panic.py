@@ -8,6 +8,7 @@ does (`Killed`, status 137); in interrupt context (a timer) the whole kernel pan
 
 from __future__ import annotations
 
+from kmodsim.errors import SIGKILL, SIGSEGV
 from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel, State
 from kmodsim.kernel.cformat import format_c
@@ -36,7 +37,12 @@ class PanicState(State):
 
 
 class TaskDied(Exception):
-    """The current task was killed in the kernel; the machine commits, then says `Killed`."""
+    """The current task was killed in the kernel; the machine commits, then the command
+    ends as killed by `signal`."""
+
+    def __init__(self, signal: int = SIGKILL) -> None:
+        super().__init__(signal)
+        self.signal = signal
 
 
 class KernelFault(BaseException):
@@ -44,6 +50,7 @@ class KernelFault(BaseException):
     `except Exception:` can't swallow it, just as C code can't catch a page fault."""
 
     kills = True  # the task dies after the report
+    signal = SIGKILL  # ... by this signal (oops_end(): SIGKILL for a page fault)
 
     def report(self, k: Kernel, lm: Module | None, frames: list[Frame]) -> None:
         oops(k, self, lm, frames)
@@ -96,14 +103,22 @@ def hint_for_exception(exc: BaseException, frames: list[Frame]) -> str:
     return f"kmodsim: hint: {what}{at(frames)}"
 
 
-def die(k: Kernel) -> None:
+def signal_for(exc: BaseException) -> int:
+    """make_task_dead()'s signal: a page fault kills (SIGKILL), a BUG()'s invalid opcode
+    trap segfaults (SIGSEGV)."""
+    if isinstance(exc, KernelFault):
+        return exc.signal
+    return SIGKILL if is_null_deref(exc) else SIGSEGV
+
+
+def die(k: Kernel, signal: int = SIGKILL) -> None:
     """The task dies; in interrupt context (a timer) the whole kernel does."""
     state = k.state(PanicState)
     if k.task.kind == "timer" and not state.panicked:
         line = "Kernel panic - not syncing: Fatal exception in interrupt"
         log_lines(k, [(0, line), (0, "Kernel Offset: disabled"), (0, f"---[ end {line} ]---")])
         state.set_var("panicked", line)
-    raise TaskDied() from None
+    raise TaskDied(signal) from None
 
 
 class PageFault(KernelFault):
@@ -122,6 +137,8 @@ class PageFault(KernelFault):
 
 class KernelBugFault(KernelFault):
     """BUG()/BUG_ON() in module code, or an API misuse the kernel would BUG on."""
+
+    signal = SIGSEGV
 
     def __init__(self, message: str, hint: str = "") -> None:
         super().__init__(message)

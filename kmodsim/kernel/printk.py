@@ -48,11 +48,12 @@ def _parse_prefix(text: str) -> tuple[int, bool, str]:
 def vprintk(fmt: str, args: tuple, level: int = -1) -> int:
     if isinstance(fmt, (bytes, bytearray)):
         fmt = bytes(fmt).decode("utf-8", "surrogateescape")
-    text = format_c(fmt, args)
-    prefix_level, cont, text = _parse_prefix(text)
+    formatted = format_c(fmt, args)
+    prefix_level, cont, text = _parse_prefix(formatted)
     if level == -1:
         level = prefix_level
-    log(_current.entry(), level, text, cont)
+    _current.entry().state(PrintkState).add(level, text, cont,
+                                            len(formatted) - len(text))
     return len(text)
 
 
@@ -109,6 +110,11 @@ pr_devel = pr_debug
 # -- the ring buffer ------------------------------------------------------------------------
 
 LOG_BUF_LEN = 128 * 1024  # CONFIG_LOG_BUF_SHIFT=17
+LOG_BUF_LEN_MAX = 1 << 31  # log_buf_len= is capped there
+MIN_LOG_BUF_LEN = 4096  # kmodsim lets a boot shrink the buffer (the kernel only grows it)
+# CONSOLE_LOG_MAX less PREFIX_MAX (32: no CONFIG_PRINTK_CALLER): the most one printk reserves
+LOG_LINE_MAX = 1024 - 32
+TRUNC_MSG = b"<truncated>"
 RECORD_OVERHEAD = 16  # bytes a record's descriptor costs in the kernel's ring buffer
 # KERN_ERR and worse reach the console, as on a distribution kernel booted with `quiet`
 CONSOLE_LOGLEVEL_DEFAULT = 4
@@ -127,15 +133,33 @@ class PrintkState(State):
         self.open_record = False  # the last record still waits for its continuation
         self.hints = os.environ.get("KMODSIM_NO_HINTS", "") in ("", "0")
 
-    def add(self, level: int, text: str, cont: bool) -> None:
-        ends_line = text.endswith("\n")
+    def add(self, level: int, text: str, cont: bool, prefix_len: int = 2) -> None:
+        """vprintk_store(): `text` follows `prefix_len` bytes of KERN_* prefix in what was
+        formatted. One printk reserves at most LOG_LINE_MAX bytes, prefix and terminating
+        NUL included (a u16: past 64 KiB the count wraps, as in the kernel); what doesn't
+        fit is cut, trailing newline and all, so the record stays open."""
+        raw = _encode(text)
+        reserve = min((prefix_len + len(raw) + 1) & 0xFFFF, LOG_LINE_MAX)
+        keep = max(0, reserve - 1 - prefix_len)
+        if keep < len(raw):
+            raw = raw[:keep]
+            text = raw.decode("utf-8", "surrogateescape")
+        ends_line = raw.endswith(b"\n")
         if ends_line:
             text = text[:-1]
-        if cont and self.open_record and self.records:
-            self.records[-1].text += text
+            raw = raw[:-1]
+        last = self.records[-1] if self.records else None
+        # prb_reserve_in_last(): a continuation extends the open record while it fits
+        if cont and self.open_record and last is not None and \
+                len(_encode(last.text)) + reserve <= LOG_LINE_MAX:
+            last.text += text
         else:
             if level < 0:
                 level = MESSAGE_LOGLEVEL_DEFAULT
+            capacity = self.int_var("log_buf_len", LOG_BUF_LEN)
+            if len(raw) + RECORD_OVERHEAD > capacity:  # truncate_msg(): too big for the ring
+                raw = raw[:max(0, capacity // 4 - len(TRUNC_MSG))] + TRUNC_MSG
+                text = raw.decode("utf-8", "surrogateescape")
             seq = self.int_var("next_seq")
             self.set_var("next_seq", seq + 1)
             self.records.append(Record(seq, now_usec(self.k), level, text, cont=cont,
@@ -149,8 +173,8 @@ class PrintkState(State):
     def _flush(self) -> None:
         db = self.k.db
         db.executemany("INSERT INTO log VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       [(r.seq, r.ts_usec, r.level, r.facility, int(r.cont), r.caller, r.text)
-                        for r in self.records])
+                       [(r.seq, r.ts_usec, r.level, r.facility, int(r.cont), r.caller,
+                         _storable(r.text)) for r in self.records])
         self.logged.extend(self.records)
         used = self.int_var("log_bytes") + sum(_size(r.text) for r in self.records)
         capacity = self.int_var("log_buf_len", LOG_BUF_LEN)
@@ -191,12 +215,86 @@ class PrintkState(State):
         # Caller ids are kept, but /dev/kmsg shows them only on a kernel built with
         # CONFIG_PRINTK_CALLER, which distribution kernels are not: dmesg's plain layout.
         caller = os.environ.get("KMODSIM_PRINTK_CALLER", "") not in ("", "0")
-        return [Record(s, t, lv, tx, fac, bool(c), cl if caller else None)
+        return [Record(s, t, lv, tx if isinstance(tx, str) else
+                       bytes(tx).decode("utf-8", "surrogateescape"), fac, bool(c),
+                       cl if caller else None)
                 for s, t, lv, fac, c, cl, tx in rows]
 
 
-def _size(text: str) -> int:
-    return len(text.encode("utf-8", "surrogateescape")) + RECORD_OVERHEAD
+def memparse(text: str) -> int | None:
+    """lib/cmdline.c memparse(): a number in C's notation (0x hex, 0 octal) with an optional
+    K, M, G, T, P or E suffix, in 64-bit arithmetic that wraps as the kernel's does; what
+    follows is ignored. None if `text` doesn't start with a number."""
+    s = text.lower()
+    base, i = 10, 0
+    if s[:1] == "0":
+        if s[1:2] == "x" and s[2:3] and s[2] in "0123456789abcdef":
+            base, i = 16, 2
+        else:
+            base = 8
+    digits = "0123456789abcdef"[:base]
+    start, value = i, 0
+    while i < len(s) and s[i] in digits:
+        value = (value * base + digits.index(s[i])) & 0xFFFF_FFFF_FFFF_FFFF
+        i += 1
+    if i == start and base != 8:
+        return None
+    shift = "kmgtpe".find(s[i:i + 1]) + 1 if s[i:i + 1] else 0
+    return (value << (10 * shift)) & 0xFFFF_FFFF_FFFF_FFFF
+
+
+def log_buf_len_update(size: int) -> tuple[int, list[str]]:
+    """kernel/printk/printk.c log_buf_len_update(): the ring buffer a log_buf_len= boot
+    parameter gives (capped at 2 GiB, rounded up to a power of two; 0 keeps the default),
+    and the kernel's messages about it."""
+    messages = []
+    if size > LOG_BUF_LEN_MAX:
+        size = LOG_BUF_LEN_MAX
+        messages.append("log_buf over 2G is not supported.")
+    if size:
+        size = 1 << (size - 1).bit_length()
+    return size or LOG_BUF_LEN, messages
+
+
+def boot_log_buf(k: Kernel, size: int, messages: list[str]) -> None:
+    """A boot with log_buf_len=: the early messages, then setup_log_buf()'s report when the
+    buffer grew (the early records are copied; what they took is no longer free)."""
+    state = k.state(PrintkState)
+    for text in messages:
+        state.add(LOGLEVEL_ERR, f"printk: {text}\n", False)
+    if size > LOG_BUF_LEN:
+        used = sum(len(_encode(r.text)) for r in state.records)
+        free = max(0, LOG_BUF_LEN - used)
+        state.add(LOGLEVEL_INFO, f"printk: log_buf_len: {size} bytes\n", False)
+        state.add(LOGLEVEL_INFO, f"printk: early log buf free: {free}"
+                                 f"({free * 100 // LOG_BUF_LEN}%)\n", False)
+    state.set_var("log_buf_len", size)
+
+
+def _encode(text: str) -> bytes:
+    """A record's bytes. Text holds what isn't UTF-8 (a learner's Latin-1 through %s) as
+    surrogate escapes; a lone surrogate from elsewhere becomes its escape's text."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace")
+
+
+def _storable(text: str | bytes) -> str | bytes:
+    """What SQLite can keep of a record: text when it is UTF-8, else its bytes (a blob in
+    the same column), as the kernel keeps bytes."""
+    if isinstance(text, bytes):
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return _encode(text)
+
+
+def _size(text: str | bytes) -> int:
+    raw = text if isinstance(text, bytes) else _encode(text)
+    return len(raw) + RECORD_OVERHEAD
 
 
 def log(k: Kernel, level: int, text: str, cont: bool = False) -> None:

@@ -9,6 +9,7 @@ from kmodsim.kernel import _current
 from kmodsim.kernel._current import State
 from kmodsim.kernel.panic import KernelBugFault, warn
 from kmodsim.kernel.printk import log
+from kmodsim.store import load_blob
 
 S_IFMT = 0o170000
 S_IFDIR = 0o040000
@@ -273,6 +274,14 @@ def _blob(pde: proc_dir_entry) -> bytes:
         return pickle.dumps(pde, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as e:
         raise KernelBugFault(f"proc entry {pde!r} can't be registered: {e}") from None
+
+
+def load_entry(blob: bytes) -> proc_dir_entry:
+    """A pickled entry from table proc_entries, through the store's allow-list unpickler."""
+    pde = load_blob(blob)
+    if not isinstance(pde, proc_dir_entry):
+        raise pickle.UnpicklingError(f"a /proc entry holds a {type(pde).__name__}")
+    return pde
 
 
 def _like_prefix(path: str) -> str:

@@ -17,11 +17,12 @@ if TYPE_CHECKING:
 class Task:
     """struct task_struct, the little of it the kernel's reports and checks need."""
 
-    __slots__ = ("pid", "comm", "kind", "irqs_disabled", "in_irq", "held", "watchdog")
+    __slots__ = ("pid", "comm", "uid", "kind", "irqs_disabled", "in_irq", "held", "watchdog")
 
-    def __init__(self, comm: str = "kmod") -> None:
+    def __init__(self, comm: str = "sh", uid: int = 1000) -> None:
         self.pid = os.getpid()
-        self.comm = comm
+        self.comm = comm  # the program's name, as reports print it (cat, insmod, sh)
+        self.uid = uid  # 0: root (kmod sh, the tutorials' sudo); 1000: an ordinary user
         self.kind = ""  # the hook running: init, exit, read, write, open, release, timer
         self.irqs_disabled = 0  # local_irq_save() depth
         self.in_irq = False  # running a timer callback (softirq: may not sleep)

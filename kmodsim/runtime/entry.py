@@ -19,7 +19,14 @@ from kmodsim.kernel._current import State
 from kmodsim.kernel.debug.lockdep import check_return_to_user
 from kmodsim.kernel.debug.watchdog import Watchdog
 from kmodsim.kernel.module import Module, ModuleState
-from kmodsim.kernel.panic import KernelFault, TaskDied, die, hint_for_exception, oops
+from kmodsim.kernel.panic import (
+    KernelFault,
+    TaskDied,
+    die,
+    hint_for_exception,
+    oops,
+    signal_for,
+)
 from kmodsim.kernel.printk import hint
 from kmodsim.kernel.sched import Task
 from kmodsim.kernel.stacktrace import frames_from_traceback
@@ -31,9 +38,9 @@ S = TypeVar("S", bound=State)
 class KernelEntry:
     """What kmodsim.kernel._current.Kernel describes: the kernel as one task sees it."""
 
-    def __init__(self, db: sqlite3.Connection, comm: str = "kmod") -> None:
+    def __init__(self, db: sqlite3.Connection, comm: str = "sh", uid: int = 1000) -> None:
         self.db = db
-        self.task = Task(comm)
+        self.task = Task(comm, uid)
         self.meta: dict[str, object] = dict(db.execute("SELECT key, value FROM meta"))
         self.meta_dirty: set[str] = set()
         self.live: dict[str, Module] = {}  # modules whose code runs in this entry
@@ -92,14 +99,14 @@ class KernelEntry:
             watchdog.disarm()
             fault.report(self, lm, frames_from_traceback(fault.__traceback__, lm.path))
             if fault.kills:
-                die(self)
+                die(self, fault.signal)
             return None
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - any error in module code is an Oops
             watchdog.disarm()
             frames = frames_from_traceback(exc.__traceback__, lm.path)
             oops(self, exc, lm, frames)
             hint(self, hint_for_exception(exc, frames))
-            die(self)
+            die(self, signal_for(exc))
         finally:
             watchdog.disarm()
             task.watchdog = None

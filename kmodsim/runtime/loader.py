@@ -116,9 +116,10 @@ def _read(typed: str, path: str) -> bytes:
     return raw
 
 
-def load_module(typed: str) -> ModuleImage:
-    """Read and compile FILE as insmod reads a .ko; errors are insmod's."""
-    path = os.path.abspath(typed)
+def load_module(typed: str, path: str | None = None) -> ModuleImage:
+    """Read and compile FILE as insmod reads a .ko; errors are insmod's and name the file
+    as typed (`path`, if given, is the file actually read: hello.py for `hello.ko`)."""
+    path = os.path.abspath(path or typed)
     raw = _read(typed, path)
     try:
         source = raw.decode("utf-8")

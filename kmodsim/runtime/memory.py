@@ -3,27 +3,20 @@
 Code is not memory: functions, classes, imported modules and the kernel API are left out, and
 recreated by executing the module's stored code again. References to code inside memory (a
 proc_ops holding handlers, an instance of a class the module defines) pickle by name, because
-the module runs registered as `kmodsim.live.<name>`. Loading uses an allow-list unpickler:
-only kmodsim's kernel objects, the module's own classes and plain builtin containers.
+the module runs registered as `kmodsim.live.<name>`. Loading uses the store's allow-list
+unpickler: only kmodsim's kernel objects, the module's own code and plain builtin data.
 """
 
 from __future__ import annotations
 
-import io
 import pickle
 import types
 
 from kmodsim.errors import ModuleMemoryError
+from kmodsim.store import load_blob
 
 _CODE_TYPES = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type,
                types.MethodType, staticmethod, classmethod)
-_SAFE_GLOBALS = {
-    ("builtins", name)
-    for name in ("set", "frozenset", "bytearray", "bytes", "complex", "slice", "range",
-                 "object", "list", "dict", "tuple", "int", "float", "str", "bool")
-} | {
-    ("collections", name) for name in ("OrderedDict", "deque", "defaultdict", "Counter")
-} | {("copyreg", "_reconstructor"), ("copyreg", "__newobj__"), ("enum", "Enum")}
 
 
 def global_names(code: types.CodeType) -> frozenset[str]:
@@ -73,18 +66,9 @@ def _reason(e: Exception) -> str:
     return text or type(e).__name__
 
 
-class _Unpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> object:
-        if module.startswith("kmodsim.live.") or module.startswith("kmodsim.kernel"):
-            return super().find_class(module, name)
-        if (module, name) in _SAFE_GLOBALS:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"refusing to load {module}.{name} from the state store")
-
-
 def load(blob: bytes) -> tuple[dict, dict[str, dict]]:
     """(variables, kernel objects per subsystem)."""
-    saved = _Unpickler(io.BytesIO(blob)).load()
+    saved = load_blob(blob)
     if len(saved) == 3:  # schema 2 kept (variables, allocations, timers)
         variables, allocations, timers = saved
         return variables, {"slab": allocations, "timer": timers}

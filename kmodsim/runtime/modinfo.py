@@ -1,27 +1,46 @@
 """What `modinfo` reads from a module file: its MODULE_* declarations and parameters.
 
-The order follows a real -O2 kernel build, whose .modinfo section lists a file's declarations
-in reverse, then modpost's generated keys; the layout is kmodsim.formats.modinfo's.
+Like the real modinfo, which reads a .ko's .modinfo section and runs nothing, the file's code
+is never executed: its syntax tree is read for the declaration calls at its top level
+(MODULE_LICENSE, MODULE_AUTHOR, …, module_param, module_param_array) whose arguments are
+constants, or names bound to constants at the top level (as C modules #define their
+DRIVER_AUTHOR). The order follows a real -O2 kernel build, whose .modinfo section lists a
+file's declarations in reverse, then modpost's generated keys; the layout is
+kmodsim.formats.modinfo's.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
-import types
 
 from kmodsim.errors import KmodError
 from kmodsim.formats.modinfo import render_modinfo
-from kmodsim.kernel import _current
-from kmodsim.kernel.module import MODINFO, module_name
+from kmodsim.kernel.module import module_name
 from kmodsim.kernel.version import KERNEL_RELEASE
 from kmodsim.runtime.loader import MAX_MODULE_BYTES
 
 VERMAGIC = f"{KERNEL_RELEASE} SMP preempt mod_unload modversions "
 
+# declaration -> (its parameters' names, the .modinfo key it makes)
+_TAGS = {"MODULE_LICENSE": "license", "MODULE_AUTHOR": "author",
+         "MODULE_DESCRIPTION": "description", "MODULE_VERSION": "version",
+         "MODULE_ALIAS": "alias"}
+_PARAMS = {**{name: (name.split("_", 1)[1].lower(),) for name in _TAGS},
+           "MODULE_INFO": ("tag", "info"), "MODULE_PARM_DESC": ("name", "desc"),
+           "module_param": ("name", "type", "perm"),
+           "module_param_array": ("name", "type", "nump", "perm")}
+# module_param's type given as a Python type (kmodsim.kernel.module._PY_TYPES)
+_PY_TYPES = {"int": "int", "str": "charp", "bool": "bool"}
+
+
+class _Unknown(Exception):
+    """An argument that only running the code could tell."""
+
 
 class ModInfo:
-    """A module file's declarations, read by running its top level (no kernel needed)."""
+    """A module file's declarations, read without running any of it (no kernel needed)."""
 
     def __init__(self, typed: str) -> None:
         self.filename = os.path.join(os.getcwd(), typed)  # as kmod does: no normalising
@@ -30,31 +49,101 @@ class ModInfo:
                 source = f.read(MAX_MODULE_BYTES + 1)  # /dev/zero must not be read forever
             if len(source) > MAX_MODULE_BYTES:
                 raise ValueError("too large to be a module source file")
-            code = compile(source, os.path.abspath(typed), "exec", dont_inherit=True)
-            probe = types.ModuleType("kmodsim.modinfo_probe")
-            saved = _current.enter(None, None)
-            try:
-                exec(code, probe.__dict__)
-            finally:
-                _current.leave(saved)
+            tree = ast.parse(source, os.path.abspath(typed))
         except OSError as e:
             raise KmodError(f"modinfo: ERROR: could not get modinfo from '{typed}': "
                             f"{os.strerror(e.errno or 5)}") from None
-        except Exception:  # noqa: BLE001 - not a module file
+        except Exception:  # noqa: BLE001 - not a module file (not Python, NUL bytes, …)
             raise KmodError(f"modinfo: ERROR: could not get modinfo from '{typed}': "
                             f"Exec format error") from None
-        declared: list[tuple[str, str]] = probe.__dict__.get(MODINFO, [])
-        self.keys = [*reversed([(k, v) for k, v in declared if k not in ("parm", "parmtype")]),
-                     ("srcversion", hashlib.md5(source).hexdigest().upper()[:23]),
-                     ("depends", ""), ("retpoline", "Y"), ("name", module_name(typed)),
-                     ("vermagic", VERMAGIC)]
+        declared = declarations(tree)
+        keys = [(k, v) for k, v in declared if k not in ("parm", "parmtype")]
+        # modpost adds a srcversion only to a module with a MODULE_VERSION (Debian's kernel
+        # is built without CONFIG_MODULE_SRCVERSION_ALL)
+        generated = [("srcversion", hashlib.md5(source).hexdigest().upper()[:23])] \
+            if any(k == "version" for k, _ in keys) else []
+        self.keys = [*reversed(keys), *generated, ("depends", ""), ("retpoline", "Y"),
+                     ("name", module_name(typed)), ("vermagic", VERMAGIC)]
+        # kmod prepends each parameter it meets to its list, reading the section, which is
+        # in reverse: parameters come in the order of their last declaration in the source
         params: dict[str, list[str]] = {}
-        for key, value in declared:
+        for key, value in reversed(declared):
             if key in ("parm", "parmtype"):
                 name, _, rest = value.partition(":")
                 params.setdefault(name, ["", ""])[0 if key == "parm" else 1] = rest
-        # kmod prepends each new parameter to its list: the last declared comes first
         self.params = [(n, d, t) for n, (d, t) in reversed(params.items())]
 
     def render(self, field: str | None = None, sep: str = "\n") -> str:
         return render_modinfo(self.filename, self.keys, self.params, field, sep)
+
+
+def declarations(tree: ast.Module) -> list[tuple[str, str]]:
+    """(key, value) of each declaration at the module's top level, in source order, as the
+    kernel API would record them had the code run."""
+    constants: dict[str, object] = {}
+    found: list[tuple[str, str]] = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    try:
+                        constants[target.id] = _value(node.value, constants)
+                    except _Unknown:
+                        constants.pop(target.id, None)
+            continue
+        if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
+            continue
+        call = node.value
+        func = call.func
+        name = func.id if isinstance(func, ast.Name) else \
+            func.attr if isinstance(func, ast.Attribute) else ""
+        if name not in _PARAMS:
+            continue
+        try:
+            found.extend(_record(name, _arguments(call, _PARAMS[name], constants)))
+        except (_Unknown, KeyError):  # not constant, or an argument missing
+            continue
+    return found
+
+
+def _arguments(call: ast.Call, names: tuple[str, ...], constants: dict) -> dict[str, object]:
+    if any(isinstance(a, ast.Starred) for a in call.args) or len(call.args) > len(names):
+        raise _Unknown
+    args: dict[str, ast.expr] = dict(zip(names, call.args, strict=False))
+    for kw in call.keywords:
+        if kw.arg is None or kw.arg not in names:
+            raise _Unknown
+        args[kw.arg] = kw.value
+    if "perm" in args:  # what modinfo never shows needn't be known
+        del args["perm"]
+    if "type" in args and isinstance(args["type"], ast.Name) and args["type"].id in _PY_TYPES:
+        args["type"] = ast.Constant(_PY_TYPES[args["type"].id])
+    return {k: _value(v, constants) for k, v in args.items()}
+
+
+def _record(call: str, args: dict[str, object]) -> list[tuple[str, str]]:
+    if call in _TAGS:
+        return [(_TAGS[call], str(args[_PARAMS[call][0]]))]
+    if call == "MODULE_INFO":
+        return [(str(args["tag"]), str(args["info"]))]
+    if call == "MODULE_PARM_DESC":
+        return [("parm", f"{args['name']}:{args['desc']}")]
+    ptype = args["type"]
+    if not isinstance(ptype, str):
+        raise _Unknown
+    if call == "module_param_array":
+        ptype = f"array of {ptype}"
+    return [("parmtype", f"{args['name']}:{ptype}")]
+
+
+def _value(node: ast.expr, constants: dict) -> object:
+    """A constant, a name bound to one, or strings added together."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name) and node.id in constants:
+        return constants[node.id]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _value(node.left, constants), _value(node.right, constants)
+        if isinstance(left, str) and isinstance(right, str):
+            return left + right
+    raise _Unknown
