@@ -21,8 +21,13 @@ SIGINT = 2
 def main() -> NoReturn:
     try:
         status = _run(sys.argv[1:])
+        _flush()
     except KeyboardInterrupt:
         _die_of_sigint()
+    import _signal  # the C module: `signal` builds enums at import
+
+    # all said and done: a Ctrl-C from now on (Python's exit) just ends the process
+    _signal.signal(SIGINT, _signal.SIG_DFL)
     _exit(status)
 
 
@@ -62,8 +67,13 @@ def _flush() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (OSError, ValueError):
-            pass
+        except (OSError, ValueError):  # the reader left (`kmod dmesg | head`): as dmesg does
+            try:  # point the stream at /dev/null, so that Python's own flush at exit is quiet
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, stream.fileno())
+                os.close(devnull)
+            except (OSError, ValueError):
+                pass
 
 
 def _exit(status: int) -> NoReturn:

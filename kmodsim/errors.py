@@ -17,6 +17,9 @@ class KmodError(Exception):
     """A failure that a tool reports on stderr, exiting with `exit_code`."""
 
     exit_code = 1
+    # A system call's error is its result: what the kernel did before returning it (a
+    # handler's printk, its counter) stays. Other errors undo the whole kernel entry.
+    is_result = False
 
     def __init__(self, lines: str | list[str], errno: int = 0) -> None:
         self.lines = [lines] if isinstance(lines, str) else list(lines)
@@ -25,15 +28,17 @@ class KmodError(Exception):
 
 
 class InsmodError(KmodError):
-    pass
+    is_result = True
 
 
 class RmmodError(KmodError):
-    pass
+    is_result = True
 
 
 class ProcError(KmodError):
     """A failed open/read/write of a /proc file: `kmod: /proc/NAME: <strerror>`."""
+
+    is_result = True
 
     def __init__(self, path: str, errno: int, detail: list[str] | None = None) -> None:
         super().__init__([f"kmod: /proc/{path}: {strerror(errno)}", *(detail or [])], errno)

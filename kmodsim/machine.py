@@ -68,6 +68,7 @@ class Machine:
         """Enter the kernel: one transaction; an Oops still commits, then reports `Killed`.
         Due timers fire first (`timers`), unless the kernel has panicked."""
         died: TaskDied | None = None
+        result: KmodError | None = None
         with self.store.transaction() as db:
             k = KernelEntry(db, self.comm, self.uid)
             panicked = k.state(PanicState).panicked
@@ -80,6 +81,11 @@ class Machine:
                 yield k
             except TaskDied as e:
                 died = e
+            except KmodError as e:
+                if not e.is_result:
+                    k.forget_all()
+                    raise
+                result = e  # committed below, then raised
             except BaseException:
                 k.forget_all()  # rolled back: no module namespace may outlive the entry
                 raise
@@ -94,6 +100,8 @@ class Machine:
                 self.console.flush()
         if died is not None:
             raise Killed(died.signal)
+        if result is not None:
+            raise result
 
     def _look(self):  # type: ignore[no-untyped-def]
         """A look at the machine that runs no module code (lsmod, proc ls)."""
@@ -122,7 +130,7 @@ class Machine:
                 if row is None:
                     raise rmmod_not_loaded(name)
                 if k.state(ModuleState).refcnt(name) > 0:
-                    raise rmmod_in_use(name)
+                    raise rmmod_in_use(name, k.state(ModuleState).holders(name))
             err = delete_module(k, name, force)
             if err:
                 raise rmmod_failed(name, target, err)
@@ -131,8 +139,9 @@ class Machine:
     def modules(self) -> list[ModuleInfo]:
         """Loaded modules, newest first (the order of /proc/modules)."""
         with self._look() as k:
-            rows = k.state(ModuleState).listing()
-        return [ModuleInfo(n, s, r, [], st, t) for n, s, r, st, t, _ in rows]
+            state = k.state(ModuleState)
+            rows = [(*row, state.holders(row[0])) for row in state.listing()]
+        return [ModuleInfo(n, s, r, users, st, t) for n, s, r, st, t, _, users in rows]
 
     def module_path(self, name: str) -> str | None:
         with self._look() as k:

@@ -488,7 +488,7 @@ class BlobUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"refusing to load {module}.{name} from the state store")
 
 
-class BadBlob(StoreError):
+class BadBlob(StoreError, pickle.UnpicklingError):
     """A blob in the store that is damaged or holds what no kmodsim put there."""
 
 

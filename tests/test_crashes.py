@@ -46,7 +46,7 @@ def test_no_hints_leaves_the_kernel_output_alone(kmod, machine, monkeypatch):
     kmod("insmod", buggy("null_deref"))
     kmod("proc", "write", "null_deref", "x")
     log = messages(machine)
-    assert log[-1] == "---[ end trace 0000000000000000 ]---"
+    assert log[-1].startswith("note: sh[") and log[-1].endswith("] exited with irqs disabled")
     assert not any(line.startswith("kmodsim:") for line in log)
 
 
@@ -256,7 +256,9 @@ def test_forgotten_proc_entry_oopses_and_blocks_the_next_load(kmod, machine):
     log = messages(machine)
     assert any(line.startswith("BUG: unable to handle page fault for address: ffffffffc")
                for line in log)
-    assert "#PF: supervisor instruction fetch in kernel mode" in log
+    # open() reads the entry's proc_ops, which were in the module's freed memory
+    assert "#PF: supervisor read access in kernel mode" in log
+    assert "RIP: 0010:proc_reg_open+0x6d/0x190" in log
     assert log[-1].startswith("kmodsim: hint: /proc/forgot_remove was created by module "
                               "forgot_remove, which was removed without remove_proc_entry()")
     r = kmod("insmod", buggy("forgot_remove"))
@@ -264,7 +266,7 @@ def test_forgotten_proc_entry_oopses_and_blocks_the_next_load(kmod, machine):
     log = messages(machine)
     assert "proc_dir_entry '/proc/forgot_remove' already registered" in log
     assert any(line.startswith("WARNING: CPU: 0 PID: ") and
-               "at fs/proc/generic.c:386 proc_register+0x11d/0x190" in line for line in log)
+               "at fs/proc/generic.c:400 proc_register+0x19f/0x240" in line for line in log)
 
 
 def test_runaway_read_is_bounded_and_logs_nothing(kmod, machine):
@@ -300,4 +302,4 @@ def test_api_errors_are_kmod_errors(machine):
 def test_no_hints_option(kmod, machine):
     kmod("insmod", buggy("null_deref"))
     assert kmod("--no-hints", "proc", "write", "null_deref", "x").returncode == 137
-    assert messages(machine)[-1] == "---[ end trace 0000000000000000 ]---"
+    assert messages(machine)[-1].endswith("] exited with irqs disabled")

@@ -68,7 +68,7 @@ def test_timer_left_running_after_rmmod_panics_the_kernel(machine, module_file):
     log = messages(machine)
     assert any(line.startswith("BUG: unable to handle page fault for address:") for line in log)
     assert "Kernel panic - not syncing: Fatal exception in interrupt" in log
-    assert " <IRQ>" in log and " call_timer_fn+0x27/0x140" in log
+    assert " <IRQ>" in log and " call_timer_fn+0x27/0x130" in log
     with pytest.raises(KmodError, match="the kernel has panicked"):
         machine.insmod("modules/hello.py")
 

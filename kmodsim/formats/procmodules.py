@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 # Where module memory would sit; read as non-root the kernel prints zeros (kptr_restrict).
 HIDDEN_ADDRESS = "0x0000000000000000"
@@ -25,7 +25,9 @@ def proc_modules_line(name: str, size: int, refcnt: int, users: list[str], state
     return line
 
 
-def render_proc_modules(rows: Iterable[tuple[str, int, int, str, str, int]]) -> str:
-    """`rows`: (name, size, refcnt, state, taints, has_exit), newest first."""
-    return "".join(proc_modules_line(n, s, r, [], st, t, permanent=not has_exit) + "\n"
+def render_proc_modules(rows: Iterable[tuple[str, int, int, str, str, int]],
+                        users: Callable[[str], list[str]]) -> str:
+    """`rows`: (name, size, refcnt, state, taints, has_exit), newest first; `users(name)`:
+    the modules that use it."""
+    return "".join(proc_modules_line(n, s, r, users(n), st, t, permanent=not has_exit) + "\n"
                    for n, s, r, st, t, has_exit in rows)

@@ -42,6 +42,8 @@ from kmodsim.kernel.locking import (
     spinlock_t,
 )
 from kmodsim.kernel.module import (
+    EXPORT_SYMBOL,
+    EXPORT_SYMBOL_GPL,
     MODULE_ALIAS,
     MODULE_AUTHOR,
     MODULE_DESCRIPTION,

@@ -53,7 +53,7 @@ class OpenFile:
 def _builtin(k: Kernel, path: str) -> bytes | None:
     modules = k.state(ModuleState)
     if path == "modules":
-        return render_proc_modules(modules.listing()).encode()
+        return render_proc_modules(modules.listing(), modules.holders).encode()
     if path == "sys/kernel/tainted":
         return b"%d\n" % modules.taint
     return None
@@ -97,11 +97,12 @@ def open_file(k: Kernel, path: str, flags: int) -> OpenFile:
 
 def _gone(k: Kernel, path: str, owner: str, kind: str) -> None:
     """The entry outlived its module: its handlers point into freed module memory."""
-    k.task.kind = kind
-    PageFault(module_base(owner) + 0x40,
+    k.task.kind = "vfs_open"  # open() reads the entry's proc_ops, in the module's freed data
+    PageFault(module_base(owner) + 0x20D0,
               f"/proc/{path} was created by module {owner}, which was removed without "
               f"remove_proc_entry(): its handlers are gone with it (call remove_proc_entry "
-              f"in the exit function)").report(k, None, [])
+              f"in the exit function)", access="read",
+              rip="proc_reg_open+0x6d/0x190").report(k, None, [])
     raise TaskDied()
 
 

@@ -4,9 +4,13 @@ parameter steps, do_init_module, free_module and the delete_module system call.
 
 from __future__ import annotations
 
+import builtins
+
+from kmodsim.formats.procmodules import module_flags
 from kmodsim.kernel._current import Kernel
 from kmodsim.kernel.debug.kmemleak import report_leaks
 from kmodsim.kernel.module import (
+    EXPORTS,
     MODINFO,
     PARAMS,
     TAINT_FORCED_RMMOD,
@@ -15,10 +19,12 @@ from kmodsim.kernel.module import (
     TAINT_UNSIGNED_MODULE,
     Module,
     ModuleState,
+    SymbolRef,
     add_module_taint,
 )
 from kmodsim.kernel.params import ParamError, parse_value, split_args
-from kmodsim.kernel.printk import log
+from kmodsim.kernel.printk import log, log_lines
+from kmodsim.kernel.stacktrace import dump_stack
 
 # license_is_gpl_compatible() in include/linux/license.h
 GPL_COMPATIBLE = {"GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL",
@@ -47,6 +53,43 @@ def augment_taints(k: Kernel, lm: Module) -> None:
                   f"missing - tainting kernel\n")
     state.add_taint(TAINT_UNSIGNED_MODULE)
     lm.taints = add_module_taint(lm.taints, "E")
+
+
+def resolve_symbols(k: Kernel, lm: Module, needed: set[str], api: dict) -> list[str]:
+    """simplify_symbols(): bind every name the module's code needs and doesn't define: the
+    kernel API's, or another module's export (which then counts this module as its user).
+    Returns the names found nowhere, each logged as the kernel logs an unknown symbol."""
+    state = k.state(ModuleState)
+    exports: dict[str, list] | None = None
+    missing = []
+    for name in sorted(needed - lm.ns.keys() - _BUILTINS):
+        if name in api:
+            lm.ns[name] = api[name]  # the kernel exports it: linked as a .ko would be
+            continue
+        if exports is None:
+            exports = state.exports()
+        if name in exports and exports[name][0] != lm.name:
+            lm.ns[name] = SymbolRef(exports[name][0], name)
+            continue
+        missing.append(name)
+    for name in missing:
+        log(k, 4, f"{lm.name}: Unknown symbol {name} (err -2)\n")
+    return missing
+
+
+def link(k: Kernel, lm: Module) -> None:
+    """The module is in: its exports become visible, and it holds the modules it uses."""
+    state = k.state(ModuleState)
+    exported = lm.ns.get(EXPORTS)
+    if exported:
+        state.add_exports(lm.name, exported)
+    for value in list(lm.ns.values()):
+        if isinstance(value, SymbolRef):
+            state.add_use(lm.name, value.module)
+
+
+_BUILTINS = set(dir(builtins)) | {"__file__", "__name__", "__builtins__", "__doc__",
+                                  "__spec__", "__loader__", "__package__"}
 
 
 def apply_params(k: Kernel, lm: Module, argv: list[str]) -> int:
@@ -92,6 +135,9 @@ def do_init_module(k: Kernel, lm: Module) -> int:
     if ret > 0:
         log(k, 4, f"do_init_module: '{lm.name}'->init suspiciously returned {ret}, it should "
                   f"follow 0/-E convention\ndo_init_module: loading module anyway...\n")
+        k.task.kind = "after_init"
+        log_lines(k, [(4, line) for line in dump_stack(k, [], lm.name, [
+            "dump_stack_lvl+0x44/0x5c"])])
     lm.state = "Live"
     k.state(ModuleState).set_refcnt(lm.name, 0)
     return 0
@@ -136,5 +182,5 @@ def delete_module(k: Kernel, name: str, force: bool) -> int:
     if fn is not None:
         k.call(lm, "exit", fn)
     free_module(k, lm)
-    state.set_var("last_unloaded", name)
+    state.set_var("last_unloaded", name + module_flags(lm.taints, "Live"))
     return 0

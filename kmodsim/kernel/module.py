@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from kmodsim.formats.procmodules import module_flags
+from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel, State
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -25,6 +26,7 @@ INIT_HOOK = "__kmod_init__"
 EXIT_HOOK = "__kmod_exit__"
 MODINFO = "__kmod_modinfo__"
 PARAMS = "__kmod_params__"
+EXPORTS = "__kmod_exports__"
 
 
 def module_init(fn: F) -> F:
@@ -97,6 +99,45 @@ def module_param_array(name: str, type: object, nump: str | None, perm: int) -> 
     ns = _module_globals()
     ns.setdefault(PARAMS, {})[name] = (_param_type(type), perm, nump or "")
     _modinfo(ns, "parmtype", f"{name}:array of {_param_type(type)}")
+
+
+def EXPORT_SYMBOL(symbol: object) -> None:
+    """`EXPORT_SYMBOL(my_function)`: other modules may call it by name once this is loaded."""
+    _export(symbol, gpl=False)
+
+
+def EXPORT_SYMBOL_GPL(symbol: object) -> None:
+    """Like EXPORT_SYMBOL, for modules under a GPL-compatible license only."""
+    _export(symbol, gpl=True)
+
+
+def _export(symbol: object, gpl: bool) -> None:
+    name = symbol if isinstance(symbol, str) else getattr(symbol, "__name__", None)
+    if not isinstance(name, str):
+        raise TypeError("EXPORT_SYMBOL takes a function defined in the module (or its name)")
+    sys._getframe(2).f_globals.setdefault(EXPORTS, {})[name] = gpl
+
+
+class SymbolRef:
+    """A symbol another module exported, as the module that uses it sees it: calling it runs
+    the exporter's function in the exporter's memory."""
+
+    __slots__ = ("module", "name")
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module = module
+        self.name = name
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        exporter = _current.entry().module(self.module)
+        exporter.dirty = True
+        return exporter.ns[self.name](*args, **kwargs)
+
+    def __reduce__(self) -> tuple:
+        return (SymbolRef, (self.module, self.name))
+
+    def __repr__(self) -> str:
+        return f"<{self.name} [{self.module}]>"
 
 
 class _ThisModule:
@@ -258,14 +299,54 @@ class ModuleState(State):
         lm.stored = (lm.state, "")
 
     def remove(self, name: str) -> None:
+        if self.var("exports") or self.var("uses"):
+            self.drop_links(name)
         self.k.db.execute("DELETE FROM modules WHERE name=?", (name,))
         self.k.db.execute("DELETE FROM module_memory WHERE name=?", (name,))
         self.k.forget(name)
 
     def listing(self) -> list[tuple[str, int, int, str, str, int]]:
-        """(name, size, refcnt, state, taints, has_exit) of every module, newest first."""
-        return self.k.db.execute("SELECT name, size, refcnt, state, taints, has_exit "
+        """(name, size, refcnt, state, taints, has_exit) of every module, newest first; a
+        module running in this entry as it is now."""
+        rows = self.k.db.execute("SELECT name, size, refcnt, state, taints, has_exit "
                                  "FROM modules ORDER BY load_order DESC").fetchall()
+        live = self.k.live
+        return [(n, sz, rc, live[n].state, live[n].taints, ex) if n in live else
+                (n, sz, rc, st, t, ex) for n, sz, rc, st, t, ex in rows]
+
+    # -- exported symbols and who uses them ----------------------------------------------
+    def exports(self) -> dict[str, list]:
+        """symbol -> [exporting module, GPL-only]."""
+        return json.loads(str(self.var("exports", "{}")))
+
+    def uses(self) -> dict[str, list[str]]:
+        """module -> the modules whose symbols it uses."""
+        return json.loads(str(self.var("uses", "{}")))
+
+    def holders(self, name: str) -> list[str]:
+        """The modules using `name`'s symbols, as lsmod's `Used by` lists them."""
+        return [user for user, used in self.uses().items() if name in used]
+
+    def add_exports(self, name: str, symbols: dict[str, bool]) -> None:
+        exports = self.exports()
+        exports.update({sym: [name, gpl] for sym, gpl in symbols.items()})
+        self.set_var("exports", json.dumps(exports))
+
+    def add_use(self, user: str, provider: str) -> None:
+        uses = self.uses()
+        if provider not in uses.setdefault(user, []):
+            uses[user].append(provider)
+            self.set_var("uses", json.dumps(uses))
+            self.set_refcnt(provider, self.refcnt(provider) + 1)
+
+    def drop_links(self, name: str) -> None:
+        """`name` leaves: its exports go, and the modules it used are released."""
+        exports = {s: v for s, v in self.exports().items() if v[0] != name}
+        self.set_var("exports", json.dumps(exports))
+        uses = self.uses()
+        for provider in uses.pop(name, []):
+            self.set_refcnt(provider, max(0, self.refcnt(provider) - 1))
+        self.set_var("uses", json.dumps(uses))
 
     def linked_in(self) -> str:
         """`Modules linked in:` of the kernel's reports."""

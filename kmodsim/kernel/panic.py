@@ -20,6 +20,7 @@ from kmodsim.kernel.stacktrace import (
     at,
     call_trace,
     cpu_line,
+    kernel_regs,
     live_frames,
     module_base,
 )
@@ -61,28 +62,36 @@ def is_null_deref(exc: BaseException) -> bool:
 
 
 def oops(k: Kernel, exc: BaseException, lm: Module | None, frames: list[Frame],
-         first_lines: list[tuple[int, str]] | None = None, code: str = "0000",
-         rip: str | None = None) -> None:
-    """An Oops: the first lines say what happened, then the task's state and trace."""
+         first_lines: list[tuple[int, str]] | None = None, trap: str | None = None,
+         rip: str | None = None, address: int | None = None) -> None:
+    """An Oops as 6.1 prints it: what happened, `TRAP: 0000 [#N]`, the task, the registers,
+    the trace, then the summary again after `end trace`. `address`: a page fault's (CR2)."""
     module = lm.name if lm else "?"
     if first_lines is None:
         if is_null_deref(exc):
+            address = 0
             first_lines = page_fault_lines(0, "read")
         else:  # any other error in module code: the kernel's BUG() trap
             where = f"{frames[0].filename}:{frames[0].lineno}" if frames else "?"
             first_lines = [(4, "------------[ cut here ]------------"),
                            (2, f"kernel BUG at {where}!")]
-            code = "invalid opcode: 0000"
+            trap = "invalid opcode"
     state = k.state(PanicState)
     number = state.int_var("oops_count") + 1
     state.set_var("oops_count", number)
     if rip is None:
         rip = frames[0].symbol(module) if frames else f"0x{module_base(module):x}"
-    lines = [*first_lines, (4, f"Oops: {code} [#{number}] PREEMPT SMP NOPTI"),
-             (4, cpu_line(k)), (4, f"Hardware name: {HARDWARE}"), (4, f"RIP: 0010:{rip}")]
-    lines += [(4, t) for t in call_trace(k, frames[1:], module)]
-    lines += [(4, f"Modules linked in: {modules_linked_in(k)}"),
-              (4, "---[ end trace 0000000000000000 ]---")]
+    regs = kernel_regs(rip)
+    lines = [*first_lines, (4, f"{trap or 'Oops'}: 0000 [#{number}] PREEMPT SMP NOPTI"),
+             (4, cpu_line(k)), (4, f"Hardware name: {HARDWARE}")]
+    lines += [(4, t) for t in regs + call_trace(k, frames[1:], module)]
+    lines.append((4, f"Modules linked in: {modules_linked_in(k)}"))
+    if address is not None:
+        lines.append((4, f"CR2: {address:016x}"))
+    lines.append((4, "---[ end trace 0000000000000000 ]---"))
+    lines += [(4, t) for t in regs]
+    if address is not None:  # the page fault handler ran with interrupts off
+        lines.append((1, f"note: {k.task.comm}[{k.task.pid}] exited with irqs disabled"))
     log_lines(k, lines)
     add_taint(k, TAINT_DIE)
 
@@ -90,12 +99,14 @@ def oops(k: Kernel, exc: BaseException, lm: Module | None, frames: list[Frame],
 def page_fault_lines(address: int, access: str) -> list[tuple[int, str]]:
     if address < 4096:
         first = f"BUG: kernel NULL pointer dereference, address: {address:016x}"
-    else:
+        tables = "PGD 0 P4D 0 "  # nothing is mapped that low
+    else:  # a module area address whose page was freed with the module
         first = f"BUG: unable to handle page fault for address: {address:016x}"
+        tables = "PGD 2a15067 P4D 2a15067 PUD 2a17067 PMD 1eab3067 PTE 0"
     error = {"read": "0x0000", "write": "0x0002", "instruction fetch": "0x0010"}[access]
     what = access if access == "instruction fetch" else f"{access} access"
     return [(1, first), (1, f"#PF: supervisor {what} in kernel mode"),
-            (1, f"#PF: error_code({error}) - not-present page"), (6, "PGD 0 P4D 0 ")]
+            (1, f"#PF: error_code({error}) - not-present page"), (6, tables)]
 
 
 def hint_for_exception(exc: BaseException, frames: list[Frame]) -> str:
@@ -122,16 +133,20 @@ def die(k: Kernel, signal: int = SIGKILL) -> None:
 
 
 class PageFault(KernelFault):
-    """Code or data that is no longer there (a module unloaded under a /proc entry)."""
+    """Code or data that is no longer there (a module unloaded under a /proc entry).
+    `rip`: the kernel function that touched it (its address itself, for a jump into it)."""
 
-    def __init__(self, address: int, why: str) -> None:
+    def __init__(self, address: int, why: str, access: str = "instruction fetch",
+                 rip: str | None = None) -> None:
         super().__init__(why)
         self.address = address
         self.why = why
+        self.access = access
+        self.rip = rip or f"0x{address:x}"
 
     def report(self, k: Kernel, lm: Module | None, frames: list[Frame]) -> None:
-        oops(k, self, lm, frames, page_fault_lines(self.address, "instruction fetch"),
-             code="0010", rip=f"0x{self.address:x}")
+        oops(k, self, lm, frames, page_fault_lines(self.address, self.access), rip=self.rip,
+             address=self.address)
         hint(k, f"kmodsim: hint: {self.why}")
 
 
@@ -165,16 +180,24 @@ class KernelPanic(KernelFault):
                 f"until `kmod reboot`")
 
 
-def warn(k: Kernel, lm: Module | None, at_: str, message: str) -> None:
-    """WARN() from the kernel's own code: `cut here`, the message, where, a stack dump."""
-    frames = live_frames(lm.path) if lm else []
-    lines = ["------------[ cut here ]------------", message,
-             f"WARNING: CPU: 0 PID: {k.task.pid} at {at_}",
-             f"Modules linked in: {modules_linked_in(k)}",
-             *stack_lines(k, frames, lm.name if lm else "?", []),
+def warning(k: Kernel, lm: Module | None, frames: list[Frame], message: str, where: str,
+            rip: str) -> None:
+    """__warn() as 6.1 prints it: `cut here`, the message, where, the modules, the task and
+    its registers, the trace; the kernel is tainted W and the code goes on."""
+    lines = ["------------[ cut here ]------------", *([message] if message else []),
+             f"WARNING: CPU: 0 PID: {k.task.pid} at {where}",
+             f"Modules linked in: {modules_linked_in(k)}", cpu_line(k),
+             f"Hardware name: {HARDWARE}", *kernel_regs(rip),
+             *call_trace(k, frames, lm.name if lm else "?"),
              "---[ end trace 0000000000000000 ]---"]
     log_lines(k, [(4, line) for line in lines])
     add_taint(k, TAINT_WARN)
+
+
+def warn(k: Kernel, lm: Module | None, at_: str, message: str) -> None:
+    """WARN() in the kernel's own code (`at_`: `file.c:LINE function+off/size`), reached
+    from module code."""
+    warning(k, lm, live_frames(lm.path) if lm else [], message, at_, at_.split(" ", 1)[1])
 
 
 # -- the API modules call ---------------------------------------------------------------------
@@ -205,17 +228,9 @@ def WARN(condition: object, fmt: str = "", *args: object) -> bool:
         return False
     k, lm, frames = _frames()
     module = lm.name if lm else "?"
-    where = f"{frames[0].filename}:{frames[0].lineno} {frames[0].symbol(module)}" if frames \
-        else "?"
-    lines = [(4, "------------[ cut here ]------------")]
-    if fmt:
-        lines.append((4, format_c(fmt, args).rstrip("\n")))
-    lines += [(4, f"WARNING: CPU: 0 PID: {k.task.pid} at {where}"),
-              (4, f"Modules linked in: {modules_linked_in(k)}")]
-    lines += [(4, s) for s in stack_lines(k, frames[1:], module, [])]
-    lines.append((4, "---[ end trace 0000000000000000 ]---"))
-    log_lines(k, lines)
-    add_taint(k, TAINT_WARN)
+    rip = frames[0].symbol(module) if frames else "?"
+    where = f"{frames[0].filename}:{frames[0].lineno} {rip}" if frames else "?"
+    warning(k, lm, frames[1:], format_c(fmt, args).rstrip("\n") if fmt else "", where, rip)
     return True
 
 

@@ -160,6 +160,8 @@ class PrintkState(State):
             if len(raw) + RECORD_OVERHEAD > capacity:  # truncate_msg(): too big for the ring
                 raw = raw[:max(0, capacity // 4 - len(TRUNC_MSG))] + TRUNC_MSG
                 text = raw.decode("utf-8", "surrogateescape")
+            if self.var("unfinished") is not None:  # a new record finalizes the open one
+                self.set_var("unfinished", None)
             seq = self.int_var("next_seq")
             self.set_var("next_seq", seq + 1)
             self.records.append(Record(seq, now_usec(self.k), level, text, cont=cont,
@@ -188,6 +190,8 @@ class PrintkState(State):
             if cut is not None:
                 db.execute("DELETE FROM log WHERE seq <= ?", (cut,))
         self.set_var("log_bytes", used)
+        if self.open_record:  # readers see a record only once it is finalized
+            self.set_var("unfinished", self.records[-1].seq)
         self.records = []
 
     def console_lines(self) -> list[str]:
@@ -209,9 +213,13 @@ class PrintkState(State):
         self.set_var("log_bytes", 0)
 
     def records_after(self, after_seq: int | None) -> list[Record]:
+        # a record still open for a continuation (no newline yet) isn't finalized: /dev/kmsg
+        # readers don't see it until its newline, or the next record, comes
+        unfinished = self.var("unfinished")
         rows = self.k.db.execute(
             "SELECT seq, ts_usec, level, facility, cont, caller, text FROM log "
-            "WHERE seq > ? ORDER BY seq", (-1 if after_seq is None else after_seq,))
+            "WHERE seq > ? AND seq IS NOT ? ORDER BY seq",
+            (-1 if after_seq is None else after_seq, unfinished))
         # Caller ids are kept, but /dev/kmsg shows them only on a kernel built with
         # CONFIG_PRINTK_CALLER, which distribution kernels are not: dmesg's plain layout.
         caller = os.environ.get("KMODSIM_PRINTK_CALLER", "") not in ("", "0")

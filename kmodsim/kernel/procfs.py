@@ -228,7 +228,7 @@ class ProcState(State):
         if db.execute("SELECT 1 FROM proc_entries WHERE path=?", (where,)).fetchone() \
                 or where in BUILTIN_PROC:
             shown = f"/proc/{where}" if pde.parent is None else where
-            warn(self.k, lm, "fs/proc/generic.c:386 proc_register+0x11d/0x190",
+            warn(self.k, lm, "fs/proc/generic.c:400 proc_register+0x19f/0x240",
                  f"proc_dir_entry '{shown}' already registered")
             return None
         db.execute("INSERT INTO proc_entries VALUES (?, ?, ?, ?, ?)",

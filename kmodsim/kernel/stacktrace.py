@@ -13,27 +13,64 @@ from kmodsim.kernel._current import Kernel
 from kmodsim.kernel.module import tainted_text
 from kmodsim.kernel.version import HARDWARE, KERNEL_IDENT
 
-# The kernel's own frames on the way into a module hook, innermost first.
+# The kernel's own frames on the way into a module hook, innermost first (Linux 6.1).
 KERNEL_PATHS = {
-    "init": ["do_one_initcall+0x41/0x300", "do_init_module+0x60/0x240",
-             "load_module+0x2102/0x2290", "init_module_from_file+0x96/0x100",
-             "idempotent_init_module+0x11c/0x2b0", "__x64_sys_finit_module+0x64/0xd0"],
-    "exit": ["__do_sys_delete_module.isra.0+0x1a1/0x2f0", "__x64_sys_delete_module+0x12/0x20"],
-    "read": ["proc_reg_read+0x5a/0xa0", "vfs_read+0xb0/0x3a0", "ksys_read+0x6b/0xf0",
-             "__x64_sys_read+0x19/0x20"],
-    "write": ["proc_reg_write+0x5a/0xa0", "vfs_write+0xd1/0x3c0", "ksys_write+0x6b/0xf0",
-              "__x64_sys_write+0x19/0x20"],
-    "open": ["proc_reg_open+0xd2/0x1b0", "do_dentry_open+0x220/0x570", "vfs_open+0x2d/0x40",
-             "path_openat+0xac1/0x1220", "do_filp_open+0xa8/0x130", "do_sys_openat2+0x9f/0xd0",
-             "__x64_sys_openat+0x55/0xa0"],
-    "release": ["proc_reg_release+0x55/0x80", "__fput+0xf3/0x2b0", "task_work_run+0x5d/0x90",
-                "syscall_exit_to_user_mode+0x1de/0x1f0"],
+    "init": ["do_one_initcall+0x59/0x220", "do_init_module+0x4a/0x1f0",
+             "__do_sys_finit_module+0xac/0x120"],
+    "exit": ["__do_sys_delete_module.constprop.0+0x178/0x280"],
+    "after_init": ["do_init_module.cold+0x21/0x26", "__do_sys_finit_module+0xac/0x120"],
+    "read": ["proc_reg_read+0x56/0xa0", "vfs_read+0xab/0x300", "ksys_read+0x6b/0xf0"],
+    "write": ["proc_reg_write+0x56/0xa0", "vfs_write+0xc7/0x3f0", "ksys_write+0x6b/0xf0"],
+    "open": ["proc_reg_open+0x6d/0x190", "do_dentry_open+0x1e5/0x410",
+             "path_openat+0xb7d/0x1260", "do_filp_open+0xaf/0x160",
+             "do_sys_openat2+0xaf/0x170", "__x64_sys_openat+0x6a/0xa0"],
+    "vfs_open": ["do_dentry_open+0x1e5/0x410", "path_openat+0xb7d/0x1260",
+                 "do_filp_open+0xaf/0x160", "do_sys_openat2+0xaf/0x170",
+                 "__x64_sys_openat+0x6a/0xa0"],
+    "release": ["proc_reg_release+0x4d/0x70", "__fput+0x91/0x250", "task_work_run+0x59/0x90",
+                "exit_to_user_mode_prepare+0x1f1/0x240", "syscall_exit_to_user_mode+0x17/0x40"],
 }
-SYSCALL_ENTRY = ["do_syscall_64+0x5d/0x90", "entry_SYSCALL_64_after_hwframe+0x6e/0xd8"]
-TIMER_PATH = ["call_timer_fn+0x27/0x140", "__run_timers+0x24a/0x310",
-              "run_timer_softirq+0x1d/0x40", "handle_softirqs+0xd3/0x2b0",
-              "__irq_exit_rcu+0x6e/0x90", "sysvec_apic_timer_interrupt+0x72/0x90"]
-IRQ_ENTRY = [" asm_sysvec_apic_timer_interrupt+0x1a/0x20"]
+SYSCALL_ENTRY = ["do_syscall_64+0x5d/0xb0", "entry_SYSCALL_64_after_hwframe+0x6e/0xd8"]
+# the system call each hook is reached through (ORIG_RAX in the user-space frame)
+SYSCALL_NR = {"init": 0x139, "after_init": 0x139, "exit": 0xB0, "read": 0x0, "write": 0x1,
+              "open": 0x101, "vfs_open": 0x101,
+              "release": 0x3}
+TIMER_PATH = ["call_timer_fn+0x27/0x130", "__run_timers.part.0+0x1e9/0x270",
+              "run_timer_softirq+0x3b/0x80", "__do_softirq+0xf6/0x2f8",
+              "__irq_exit_rcu+0xc7/0x130", "sysvec_apic_timer_interrupt+0x9e/0xc0"]
+IRQ_ENTRY = [" asm_sysvec_apic_timer_interrupt+0x16/0x20"]
+
+
+def kernel_regs(rip: str) -> list[str]:
+    """The register dump after `RIP: 0010:…` (plausible, stable values: module text cannot
+    be read back, as the reference kernel says of a module's code)."""
+    return [f"RIP: 0010:{rip}",
+            "Code: Unable to access opcode bytes at 0xffffffffc0200fe2.",
+            "RSP: 0018:ffffc9000059bc40 EFLAGS: 00000246",
+            "RAX: 0000000000000018 RBX: ffffffffc0206000 RCX: c0000000ffffefff",
+            "RDX: 0000000000000000 RSI: 00000000ffffefff RDI: 0000000000000001",
+            "RBP: ffff888005f54860 R08: 0000000000000000 R09: ffffc9000059bc38",
+            "R10: 0000000000000003 R11: ffffffff82ad4448 R12: ffffc9000059bc48",
+            "R13: 0000000000000000 R14: 0000000000000000 R15: 0000000000000000",
+            "FS:  00007f466bcaf040(0000) GS:ffff88801e000000(0000) knlGS:0000000000000000",
+            "CS:  0010 DS: 0000 ES: 0000 CR0: 0000000080050033",
+            "CR2: ffffffffc0200fe2 CR3: 00000000060f2000 CR4: 0000000000750ef0",
+            "PKRU: 55555554"]
+
+
+def user_regs(kind: str) -> list[str]:
+    """The user-space frame a 6.1 trace ends with: where the system call came from."""
+    return ["RIP: 0033:0x7f466bdb1829",
+            "Code: 08 89 e8 5b 5d c3 66 2e 0f 1f 84 00 00 00 00 00 90 48 89 f8 48 89 f7 48 89 "
+            "d6 48 89 ca 4d 89 c2 4d 89 c8 4c 8b 4c 24 08 0f 05 <48> 3d 01 f0 ff ff 73 01 c3 "
+            "48 8b 0d a7 15 0d 00 f7 d8 64 89 01 48",
+            f"RSP: 002b:00007fff14b774c8 EFLAGS: 00000246 ORIG_RAX: "
+            f"{SYSCALL_NR.get(kind, 0):016x}",
+            "RAX: ffffffffffffffda RBX: 00005573f87e74b0 RCX: 00007f466bdb1829",
+            "RDX: 0000000000000000 RSI: 00005573c91664a0 RDI: 0000000000000005",
+            "RBP: 00005573c91664a0 R08: 0000000000000000 R09: 00007f466be8b2a0",
+            "R10: 0000000000000005 R11: 0000000000000246 R12: 0000000000000000",
+            "R13: 0000000000000000 R14: 00005573f87e7490 R15: 0000000000000000"]
 
 
 class Frame:
@@ -105,12 +142,13 @@ def call_trace(k: Kernel, frames: list[Frame], module: str, top: list[str] = ())
         lines += [f" {t}" for t in TIMER_PATH] + [" </IRQ>", " <TASK>", *IRQ_ENTRY]
     else:
         lines += [f" {t}" for t in KERNEL_PATHS.get(k.task.kind, []) + SYSCALL_ENTRY]
+        lines += user_regs(k.task.kind)
     lines.append(" </TASK>")
     return lines
 
 
 def dump_stack(k: Kernel, frames: list[Frame], module: str,
-               top: list[str] = ("dump_stack_lvl+0x48/0x70", "dump_stack+0x10/0x20")  # type: ignore[assignment]
+               top: list[str] = ("dump_stack_lvl+0x44/0x5c",)  # type: ignore[assignment]
                ) -> list[str]:
     return [cpu_line(k), f"Hardware name: {HARDWARE}", *call_trace(k, frames, module, top)]
 

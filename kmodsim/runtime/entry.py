@@ -10,14 +10,15 @@ kmodsim.kernel; adding one adds nothing here.
 from __future__ import annotations
 
 import sqlite3
+import types
 from collections.abc import Callable
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 from kmodsim.errors import KmodError
 from kmodsim.kernel import _current
 from kmodsim.kernel._current import State
 from kmodsim.kernel.debug.lockdep import check_return_to_user
-from kmodsim.kernel.debug.watchdog import Watchdog
+from kmodsim.kernel.debug.watchdog import SoftLockup, Watchdog
 from kmodsim.kernel.module import Module, ModuleState
 from kmodsim.kernel.panic import (
     KernelFault,
@@ -30,7 +31,7 @@ from kmodsim.kernel.panic import (
 from kmodsim.kernel.printk import hint
 from kmodsim.kernel.sched import Task
 from kmodsim.kernel.stacktrace import frames_from_traceback
-from kmodsim.runtime import namespace
+from kmodsim.runtime import guard, namespace
 
 S = TypeVar("S", bound=State)
 
@@ -63,11 +64,32 @@ class KernelEntry:
         if row is None:
             raise KeyError(name)
         path, state, taints, has_exit, load_order, code, blob = row
-        lm = self.add(namespace.instantiate(name, path, namespace.code_of(code), state=state,
-                                            taints=taints, has_exit=bool(has_exit),
-                                            load_order=load_order))
+        try:
+            module = namespace.instantiate(name, path, namespace.code_of(code), state=state,
+                                           taints=taints, has_exit=bool(has_exit),
+                                           load_order=load_order)
+        except (Exception, SystemExit, KernelFault) as error:  # noqa: BLE001
+            self._top_level_failed(name, path, error)
+        lm = self.add(module)
         namespace.restore(lm, blob)
         return lm
+
+    def _top_level_failed(self, name: str, path: str, error: BaseException) -> NoReturn:
+        """A loaded module's top level, run again for this command, failed (it depends on
+        something that changed, or loops): the task dies in the module's code, reported as
+        any fault of module code is."""
+        stand_in = Module(name, path, "Live", "", True, types.ModuleType(name))
+        frames = frames_from_traceback(error.__traceback__, path)
+        lockup = guard.original(error)
+        if isinstance(lockup, SoftLockup):
+            lockup.report(self, stand_in, frames)
+            die(self, lockup.signal)
+        oops(self, error, stand_in, frames)
+        hint(self, hint_for_exception(error, frames).replace(
+            "kmodsim: hint: ", "kmodsim: hint: the module's top level, run again for this "
+                               "command, raised ", 1))
+        die(self, signal_for(error))
+        raise AssertionError("die() returns only by raising")
 
     def add(self, lm: Module) -> Module:
         self.live[lm.name] = lm
@@ -84,35 +106,52 @@ class KernelEntry:
 
     # -- running module code -----------------------------------------------------------------
     def call(self, lm: Module, kind: str, fn: Callable, *args: object) -> object:
-        """Run one hook of module `lm` under the fault catcher and the watchdog."""
+        """Run one hook of module `lm` under the fault catcher and the watchdog. Whatever
+        escapes module code (any exception at all, a lockup it tried to swallow, an error in
+        a __del__ it set off) is the kernel's report; only the caller's own interruptions
+        (Ctrl-C, its alarm) pass through, as they would through a system call."""
         saved = _current.enter(self, lm)
         task = self.task
         task.kind = kind
         lm.dirty = True
-        task.watchdog = watchdog = Watchdog()
-        watchdog.arm()
+        outer = task.watchdog
+        task.watchdog = watchdog = Watchdog(lm.path)
         try:
-            result = fn(*args)
-        except (KmodError, TaskDied):
-            raise
-        except KernelFault as fault:
-            watchdog.disarm()
-            fault.report(self, lm, frames_from_traceback(fault.__traceback__, lm.path))
-            if fault.kills:
-                die(self, fault.signal)
-            return None
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - any error in module code is an Oops
-            watchdog.disarm()
-            frames = frames_from_traceback(exc.__traceback__, lm.path)
-            oops(self, exc, lm, frames)
-            hint(self, hint_for_exception(exc, frames))
-            die(self, signal_for(exc))
+            result, error = guard.run_module_code(watchdog, fn, *args)
+            if error is None and watchdog.lockup is None and not watchdog.faults:
+                result, error = guard.c_value(kind, result, lm.path)
+            if error is not None or watchdog.lockup is not None or watchdog.faults:
+                self._fault(lm, watchdog, error)
+                return None
         finally:
-            watchdog.disarm()
-            task.watchdog = None
+            task.watchdog = outer
             _current.leave(saved)
+        if watchdog.forked:
+            hint(self, guard.forked_hint(watchdog))
         check_return_to_user(self)
         return result
+
+    def _fault(self, lm: Module, watchdog: Watchdog, error: BaseException | None) -> None:
+        """The kernel's report of what module code did; the task dies (TaskDied), unless the
+        fault is one the kernel lives with (a WARN-like KernelFault)."""
+        if isinstance(error, (KmodError, TaskDied)) and watchdog.lockup is None:
+            raise error  # the kernel's own verdict, raised by an API call in module code
+        if watchdog.lockup is not None:  # it was reported when it fired, whatever came after
+            fault: BaseException = watchdog.lockup
+            error = error if isinstance(error, SoftLockup) else fault
+        else:
+            fault = error if error is not None else watchdog.faults[0]
+        frames = frames_from_traceback((error or fault).__traceback__, lm.path)
+        if guard.is_kernel_fault(fault):
+            assert isinstance(fault, KernelFault)
+            fault.report(self, lm, frames)
+            if fault.kills:
+                die(self, fault.signal)
+            return
+        shown, _ = guard.printable(fault, lm.path)
+        oops(self, shown, lm, frames)
+        hint(self, hint_for_exception(shown, frames))
+        die(self, signal_for(shown))
 
     # -- ending the entry -------------------------------------------------------------------
     def finish(self) -> None:

@@ -10,11 +10,18 @@ from dataclasses import dataclass
 
 from kmodsim.errors import KmodError
 from kmodsim.formats.kmodtools import insmod_failed, insmod_unreadable
-from kmodsim.kernel.modload import apply_params, augment_taints, do_init_module, free_module
+from kmodsim.kernel.modload import (
+    apply_params,
+    augment_taints,
+    do_init_module,
+    free_module,
+    link,
+    resolve_symbols,
+)
 from kmodsim.kernel.module import MODINFO, Module, ModuleState, module_name
 from kmodsim.kernel.panic import KernelFault
 from kmodsim.kernel.printk import log
-from kmodsim.runtime import namespace
+from kmodsim.runtime import namespace, symbols
 from kmodsim.runtime.entry import KernelEntry
 
 MAX_MODULE_BYTES = 16 << 20
@@ -46,8 +53,12 @@ class ModuleImage:
             return insmod_failed(self.typed, 8, [
                 f"{self.typed}: not a kernel module: no module_init, no MODULE_LICENSE and "
                 f"no `from kmodsim.kernel import`"])
-        modules.insert(lm, self.source, marshal.dumps(self.code), argv)
         augment_taints(k, lm)
+        if resolve_symbols(k, lm, symbols.needed(self.code), namespace.api()):
+            k.forget(self.name)
+            return insmod_failed(self.typed, 2)
+        modules.insert(lm, self.source, marshal.dumps(self.code), argv)
+        link(k, lm)
         err = apply_params(k, lm, argv) or do_init_module(k, lm)
         if err:
             free_module(k, lm)

@@ -57,6 +57,20 @@ def dump(module_name: str, variables: dict, objects: dict[str, dict]) -> bytes:
     raise ModuleMemoryError(f"kmod: module {module_name}: its variables can't be saved")
 
 
+def too_large(module_name: str, variables: dict, limit: int) -> ModuleMemoryError:
+    """The error for memory larger than the store keeps in one blob, naming the variable."""
+    for name, value in variables.items():
+        size = len(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        if size > limit:
+            return ModuleMemoryError(
+                f"kmod: module {module_name}: variable '{name}' holds a "
+                f"{type(value).__name__} of {size:,} bytes, too large to keep in kernel "
+                f"memory between commands (at most {limit:,} bytes)")
+    return ModuleMemoryError(f"kmod: module {module_name}: its variables together are too "
+                             f"large to keep in kernel memory between commands (at most "
+                             f"{limit:,} bytes)")
+
+
 def _reason(e: Exception) -> str:
     text = str(e)
     if "<lambda>" in text or "<locals>" in text:

@@ -5,16 +5,20 @@ its memory put back from the store and saved again at the end.
 from __future__ import annotations
 
 import marshal
+import sqlite3
 import sys
 import types
 
+from kmodsim.errors import ModuleMemoryError
 from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel
+from kmodsim.kernel.debug.watchdog import Watchdog, threshold
 from kmodsim.kernel.locking import _Lock
 from kmodsim.kernel.module import Module, ModuleState
-from kmodsim.runtime import memory
+from kmodsim.runtime import guard, memory
 
 LIVE_PREFIX = "kmodsim.live."
+SAVE_TIME_FACTOR = 4  # saving memory may take this many watchdog thresholds
 _CODE_CACHE: dict[bytes, types.CodeType] = {}
 _NAMES_CACHE: dict[int, tuple[types.CodeType, frozenset[str]]] = {}
 
@@ -35,10 +39,11 @@ def _global_names(code: types.CodeType) -> frozenset[str]:
     return cached[1]
 
 
-def _api() -> dict:
-    import kmodsim.kernel as api
+def api() -> dict:
+    """The kernel API's names, as `from kmodsim.kernel import *` binds them."""
+    import kmodsim.kernel as kernel_api
 
-    return vars(api)
+    return vars(kernel_api)
 
 
 def instantiate(name: str, path: str, code: types.CodeType, *, state: str, taints: str = "",
@@ -51,12 +56,15 @@ def instantiate(name: str, path: str, code: types.CodeType, *, state: str, taint
     lm = Module(name, path, state, taints, has_exit, mod, load_order)
     lm.code_names = _global_names(code)
     saved = _current.enter(None, lm)
-    try:
-        exec(code, mod.__dict__)
+    try:  # top-level code is module code: the watchdog bounds it too
+        _, error = guard.run_module_code(Watchdog(path), exec, code, mod.__dict__)
     finally:
         _current.leave(saved)
+    if error is not None:
+        drop(name)
+        raise guard.top_level_error(error, path)
     if state == "Loading":  # fresh from insmod: later loads restore the names with memory
-        for var, value in memory.memory_of(mod.__dict__, _api(), lm.code_names).items():
+        for var, value in memory.memory_of(mod.__dict__, api(), lm.code_names).items():
             if isinstance(value, _Lock) and not value.name:  # lockdep names it so
                 value.name = var
     return lm
@@ -70,8 +78,25 @@ def restore(lm: Module, blob: bytes | None) -> None:
 
 
 def save(k: Kernel, lm: Module) -> None:
-    variables = memory.memory_of(lm.ns, _api(), lm.code_names)
-    k.state(ModuleState).save_memory(lm.name, memory.dump(lm.name, variables, lm.objects))
+    """Keep the module's memory. Pickling runs the module's own code (__reduce__,
+    __getstate__ of its classes), under the watchdog like any; a blob larger than the store
+    can keep names the variable, rather than failing in the store."""
+    variables = memory.memory_of(lm.ns, api(), lm.code_names)
+    # pickling a large memory takes time of its own: only code that loops must be stopped
+    watchdog = Watchdog(lm.path, threshold() * SAVE_TIME_FACTOR)
+    blob, error = guard.run_module_code(watchdog, memory.dump, lm.name, variables, lm.objects)
+    if isinstance(error, ModuleMemoryError):
+        raise error
+    if error is not None:
+        shown, text = guard.printable(error, lm.path)
+        raise ModuleMemoryError(f"kmod: module {lm.name}: its variables can't be kept: saving "
+                                f"them ran its code, which raised {type(shown).__name__}"
+                                + (f": {text}" if text else ""))
+    assert isinstance(blob, bytes)
+    limit = k.db.getlimit(sqlite3.SQLITE_LIMIT_LENGTH)
+    if len(blob) > limit:
+        raise memory.too_large(lm.name, variables, limit)
+    k.state(ModuleState).save_memory(lm.name, blob)
 
 
 def drop(name: str) -> None:

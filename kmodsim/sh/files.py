@@ -134,3 +134,11 @@ def list_dir(machine: Machine, path: str) -> list[str]:
     if below and not names:
         raise FileError(errno.ENOENT)
     return sorted(names)
+
+
+def is_dir(machine: Machine, path: str) -> bool:
+    full = absolute(path)
+    if full in ("/proc", "/proc/sys", "/proc/sys/kernel"):
+        return True
+    below = full[len("/proc/"):]
+    return any(entry.startswith(below + "/") for entry in machine.proc_list())

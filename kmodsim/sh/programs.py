@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from kmodsim.errors import Killed, KmodError, strerror
 from kmodsim.getopt import GetoptError, getopt_long
 from kmodsim.kernel.cformat import format_c
-from kmodsim.sh.files import FileError, is_simulated, list_dir, open_file
+from kmodsim.sh.files import FileError, is_dir, is_simulated, list_dir, open_file
 from kmodsim.tools import Stdio
 
 if TYPE_CHECKING:
@@ -182,7 +182,8 @@ def _read_all(ctx: Context, prog: str, path: str) -> Iterator[bytes]:
     if path == "-":
         yield from ctx.stdin
         return
-    f = open_file(ctx.machine, path, "rb")
+    with ctx.machine.as_program(prog):
+        f = open_file(ctx.machine, path, "rb")
     calls = total = 0
     try:
         while True:
@@ -227,7 +228,7 @@ def _report(ctx: Context, prog: str, path: str, e: FileError) -> None:
 
 
 def _cat(ctx: Context) -> Output:
-    parsed = _files(ctx, "cat", "uAbeEnstTv")
+    parsed = _files(ctx, "cat", SHORTOPTS["cat"])
     if parsed is None:
         return 1
     status = 0
@@ -251,7 +252,7 @@ def _count(opts: list[tuple[str, str | None]], default: int = 10) -> tuple[str, 
 
 
 def _head(ctx: Context) -> Output:
-    parsed = _files(ctx, "head", "n:c:qv0123456789")
+    parsed = _files(ctx, "head", SHORTOPTS["head"])
     if parsed is None:
         return 1
     unit, n = _count(parsed[0])
@@ -283,7 +284,7 @@ def _head(ctx: Context) -> Output:
 
 
 def _tail(ctx: Context) -> Output:
-    parsed = _files(ctx, "tail", "n:c:qv")
+    parsed = _files(ctx, "tail", SHORTOPTS["tail"])
     if parsed is None:
         return 1
     unit, n = _count(parsed[0])
@@ -309,7 +310,7 @@ def _tail(ctx: Context) -> Output:
 
 
 def _tee(ctx: Context) -> Output:
-    parsed = _files(ctx, "tee", "ai")
+    parsed = _files(ctx, "tee", SHORTOPTS["tee"])
     if parsed is None:
         return 1
     opts, paths = parsed
@@ -350,6 +351,8 @@ def _ls(ctx: Context) -> Output:
     for i, path in enumerate(paths):
         try:
             names = list_dir(ctx.machine, path)
+            if not is_dir(ctx.machine, path):
+                names = [path]  # a file: ls names it as given
         except FileError as e:
             ctx.error(f"ls: cannot access '{path}': {strerror(e.errno)}")
             status = 2
@@ -370,6 +373,8 @@ FOR_SIMULATED: dict[str, Callable[[Context], Output]] = {
     "cat": _cat, "head": _head, "tail": _tail, "tee": _tee, "ls": _ls,
 }
 SHELL_BUILTINS = {"echo", "printf", "true", "false", ":"}  # dash's own: they run as `sh`
+SHORTOPTS = {"cat": "uAbeEnstTv", "head": "n:c:qv0123456789", "tail": "n:c:qv0123456789",
+             "tee": "ai", "ls": "1aAlFdhRrSt"}
 
 
 def program_for(argv: list[str]) -> Callable[[Context], Output] | None:
@@ -378,10 +383,13 @@ def program_for(argv: list[str]) -> Callable[[Context], Output] | None:
     if name in ALWAYS:
         return ALWAYS[name]
     if name in FOR_SIMULATED:
-        paths = [a for a in argv[1:] if not a.startswith("-")]
+        try:
+            paths = [arg for opt, arg in getopt_long(argv[1:], SHORTOPTS[name]) if not opt]
+        except GetoptError:
+            return FOR_SIMULATED[name]  # it says what is wrong, as the real one would
         if name in ("cat", "head", "tail") and not paths:
             return FOR_SIMULATED[name]  # reading a pipe: no need for the host's
-        if any(is_simulated(p) for p in paths):
+        if any(is_simulated(p or "") for p in paths):
             return FOR_SIMULATED[name]
     return None
 

@@ -6,7 +6,6 @@ import os
 
 from kmodsim.errors import KmodError
 from kmodsim.getopt import GetoptError, getopt_long
-from kmodsim.kernel.module import module_name
 from kmodsim.machine import Machine
 from kmodsim.runtime.modinfo import ModInfo
 from kmodsim.tools import KMOD_VERSION, Stdio, module_file
@@ -59,14 +58,8 @@ def main(argv: list[str], io: Stdio, machine: Machine) -> int:
         return 1
     failed = False
     for target in targets:
-        path: str | None = module_file(target)
-        if not os.path.exists(path):  # type: ignore[arg-type]
-            try:
-                path = _loaded_path(machine, target)
-            except KmodError as e:  # the store can't be used: say so, not "not found"
-                io.err_lines(e.lines)
-                return e.exit_code
-        if path is None:
+        path = module_file(target)
+        if not os.path.exists(path):  # a name: modinfo looks in /lib/modules, which has none
             io.err(f"modinfo: ERROR: Module {target} not found.\n")
             failed = True
             continue
@@ -76,9 +69,3 @@ def main(argv: list[str], io: Stdio, machine: Machine) -> int:
             io.err_lines(e.lines)
             failed = True
     return 1 if failed else 0
-
-
-def _loaded_path(machine: Machine, name: str) -> str | None:
-    """A name that is no file: the loaded module of that name, from its stored path."""
-    path = machine.module_path(module_name(name))
-    return path if path and os.path.exists(path) else None

@@ -75,7 +75,7 @@ class KasanFault(KernelFault):
         lines.append(RULE)
         log_lines(k, [(3, line) for line in lines])
         add_taint(k, TAINT_BAD_PAGE)  # B, as KASAN marks it
-        oops(k, self, lm, frames, first_lines=[], code="0000")
+        oops(k, self, lm, frames, first_lines=[])
         hint(k, f"kmodsim: hint: {self.hint_text(size)}{at(frames)}")
 
     def hint_text(self, size: int) -> str:
