@@ -7,6 +7,7 @@ Each public method is one kernel entry, one transaction. Failures raise `KmodErr
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple, TextIO
@@ -111,12 +112,18 @@ class Machine:
     def insmod(self, path: str, args: list[str] | tuple[str, ...] = (),
                typed: str | None = None) -> None:
         """insmod PATH ARGS; messages name the file as `typed` (default: PATH)."""
-        from kmodsim.runtime.loader import load_module
+        from kmodsim.runtime.loader import STILL_LOADING, load_module
 
         image = load_module(typed or path, path)
-        error: KmodError | None = None
-        with self._kernel() as k:
-            error = image.insert(k, list(args))
+        while True:
+            with self._kernel() as k:
+                error = image.insert(k, list(args))
+            if error is not STILL_LOADING:
+                break
+            # A module of that name is still in its init (an Oops there leaves it so for
+            # good): the kernel waits, interruptibly, for it to finish; so does this, outside
+            # the store, until it is gone or live (kmod reboot, Ctrl-C).
+            time.sleep(0.2)
         if error is not None:
             raise error
 

@@ -110,3 +110,32 @@ def test_generic_exception_is_kernel_bug_at_file_line(machine, module_file):
     log = messages(machine)
     assert f"kernel BUG at {path}:5!" in log
     assert "invalid opcode: 0000 [#1] PREEMPT SMP NOPTI" in log  # 6.1 has no "Oops: " here
+
+
+def test_a_second_insmod_of_a_module_stuck_in_init_waits_as_the_kernels_does(kmod, home,
+                                                                             module_file):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pytest
+
+    path = module_file("stuck", """
+        MODULE_LICENSE("GPL")
+        @module_init
+        def stuck_init():
+            BUG()
+        """)
+    assert kmod("insmod", path).returncode == 139
+    env = dict(os.environ, KMODSIM_HOME=str(home))
+    waiter = subprocess.Popen([str(Path(sys.executable).parent / "kmod"), "insmod", path],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            waiter.wait(timeout=1.5)  # add_unformed_module(): it waits for init to finish
+        assert kmod("lsmod").returncode == 0  # and holds up nobody else meanwhile
+        assert kmod("reboot").returncode == 0  # the stuck module is gone: the wait ends...
+        assert waiter.wait(timeout=30) == 139  # ... with its own insmod, which BUG()s too
+    finally:
+        waiter.kill()

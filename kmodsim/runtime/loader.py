@@ -25,6 +25,8 @@ from kmodsim.runtime import namespace, symbols
 from kmodsim.runtime.entry import KernelEntry
 
 MAX_MODULE_BYTES = 16 << 20
+# insert()'s answer when a module of that name is still in its init: the caller waits
+STILL_LOADING = KmodError("still loading")
 
 
 @dataclass
@@ -40,8 +42,10 @@ class ModuleImage:
     def insert(self, k: KernelEntry, argv: list[str]) -> KmodError | None:
         """load_module() + do_init_module(); returns insmod's error, or None once loaded."""
         modules = k.state(ModuleState)
-        if modules.exists(self.name):
-            return insmod_failed(self.typed, 17)
+        row = modules.row(self.name)
+        if row is not None:
+            # add_unformed_module(): one still in init is waited for; a live one exists
+            return STILL_LOADING if row[1] == "Loading" else insmod_failed(self.typed, 17)
         try:
             lm = k.add(namespace.instantiate(self.name, self.path, self.code, state="Loading"))
         except (Exception, SystemExit, KernelFault) as e:  # noqa: BLE001 - top level failed
