@@ -104,14 +104,14 @@ def test_soft_lockup_is_stopped_with_the_watchdog_report(kmod, machine, monkeypa
 
 def test_handler_returning_with_a_lock_held_then_a_hung_task(kmod, machine):
     kmod("insmod", buggy("locks"))
-    assert kmod("proc", "write", "locks", "hold").returncode == 0
+    assert kmod("proc", "write", "lockbugs", "hold").returncode == 0
     log = messages(machine)
     i = log.index("WARNING: lock held when returning to user space!")
     assert log[i - 1] == "=" * 48
     assert log[i + 3].endswith(" is leaving the kernel with locks still held!")
     assert any(line.startswith(" #0: ") and "(big_lock){+.+.}-{3:3}, at: locks_write+0x"
                in line for line in log)
-    r = kmod("proc", "write", "locks", "take")
+    r = kmod("proc", "write", "lockbugs", "take")
     assert (r.returncode, r.stderr) == (137, "Killed\n")
     log = messages(machine)
     hung = [line for line in log if line.startswith("INFO: task sh:")]
@@ -120,13 +120,13 @@ def test_handler_returning_with_a_lock_held_then_a_hung_task(kmod, machine):
     assert " mutex_lock+0x3c/0x50" in log
     assert "waits for a lock held by task sh:" in log[-1]
     # the lock is still held: the next task hangs too
-    assert kmod("proc", "write", "locks", "take").returncode == 137
+    assert kmod("proc", "write", "lockbugs", "take").returncode == 137
 
 
 def test_recursive_locking_is_lockdeps_report(machine):
     machine.insmod(buggy("locks"))
     with pytest.raises(Killed):
-        machine.proc_write("locks", b"twice\n")
+        machine.proc_write("lockbugs", b"twice\n")
     log = messages(machine)
     report = section(log, "WARNING: possible recursive locking detected", " </TASK>")
     assert report[0:1] == ["WARNING: possible recursive locking detected"]
@@ -138,7 +138,7 @@ def test_recursive_locking_is_lockdeps_report(machine):
 
 def test_bad_unlock_balance_warns_and_goes_on(machine):
     machine.insmod(buggy("locks"))
-    machine.proc_write("locks", b"unlock\n")
+    machine.proc_write("lockbugs", b"unlock\n")
     log = messages(machine)
     assert "WARNING: bad unlock balance detected!" in log
     assert "but there are no more locks to release!" in log
@@ -147,9 +147,9 @@ def test_bad_unlock_balance_warns_and_goes_on(machine):
 
 def test_circular_dependency_across_commands(machine):
     machine.insmod(buggy("locks"))
-    machine.proc_write("locks", b"ab\n")
+    machine.proc_write("lockbugs", b"ab\n")
     assert "WARNING: possible circular locking dependency detected" not in messages(machine)
-    machine.proc_write("locks", b"ba\n")
+    machine.proc_write("lockbugs", b"ba\n")
     log = messages(machine)
     report = section(log, "WARNING: possible circular locking dependency detected",
                      " </TASK>")
@@ -162,7 +162,7 @@ def test_circular_dependency_across_commands(machine):
 
 def test_sleeping_while_holding_a_spinlock(machine):
     machine.insmod(buggy("locks"))
-    machine.proc_write("locks", b"atomic\n")
+    machine.proc_write("lockbugs", b"atomic\n")
     log = messages(machine)
     first = next(line for line in log if line.startswith("BUG: sleeping function"))
     assert first == "BUG: sleeping function called from invalid context at kernel/time/timer.c:2154"

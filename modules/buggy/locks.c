@@ -1,4 +1,4 @@
-// C twin of locks.py. Locking bugs, one per command written to /proc/locks:
+// C twin of locks.py. Locking bugs, one per command written to /proc/lockbugs:
 //   hold     take the mutex and return without unlocking it
 //   take     take the mutex (and unlock it): hangs if `hold` left it locked
 //   twice    take the mutex twice in a row (recursive locking)
@@ -71,13 +71,13 @@ static const struct proc_ops locks_fops = {
 
 static int __init locks_init(void)
 {
-	proc_create("locks", 0666, NULL, &locks_fops);
+	proc_create("lockbugs", 0666, NULL, &locks_fops);
 	return 0;
 }
 
 static void __exit locks_exit(void)
 {
-	remove_proc_entry("locks", NULL);
+	remove_proc_entry("lockbugs", NULL);
 }
 
 module_init(locks_init);

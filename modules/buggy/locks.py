@@ -1,4 +1,4 @@
-"""Locking bugs, one per command written to /proc/locks:
+"""Locking bugs, one per command written to /proc/lockbugs:
 
     hold     take the mutex and return without unlocking it
     take     take the mutex (and unlock it): hangs if `hold` left it locked
@@ -57,10 +57,10 @@ locks_fops = proc_ops(proc_write=locks_write)
 
 @module_init
 def locks_init():
-    proc_create("locks", 0o666, None, locks_fops)
+    proc_create("lockbugs", 0o666, None, locks_fops)
     return 0
 
 
 @module_exit
 def locks_exit():
-    remove_proc_entry("locks", None)
+    remove_proc_entry("lockbugs", None)

@@ -1,11 +1,10 @@
-# modules/buggy/locks: the kernel already has a /proc/locks (its file-lock table)
+# modules/buggy/locks: lock bugs through /proc/lockbugs (not /proc/locks: the kernel has that)
 dmesg -C
-stat -c '%A %n' /proc/locks
 insmod locks.ko
+echo atomic > /proc/lockbugs
+echo hold > /proc/lockbugs
+echo unlock > /proc/lockbugs
 lsmod
-echo atomic > /proc/locks
-echo hold > /proc/locks
 rmmod locks
-stat -c '%A %n' /proc/locks
 cat /proc/sys/kernel/tainted
 dmesg
