@@ -28,6 +28,7 @@ from kmodsim.kernel.procfs import BUILTIN_PROC, ProcState
 from kmodsim.kernel.time import TimeState
 from kmodsim.kernel.timer import TimerState, run_due_timers
 from kmodsim.runtime.entry import KernelEntry
+from kmodsim.runtime.schedule import machine_key
 from kmodsim.store import Store, wipe
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ class Machine:
         self.console = console  # where the kernel console shows urgent messages (stderr)
         self.uid = uid  # who the calls run as: 0 is root (kmod sh), 1000 a user
         self.comm = "sh"  # the name of the program making the calls, for the kernel's reports
+        self.key = machine_key(self.store.path)  # its sleeping tasks' doorbells
 
     @contextmanager
     def as_program(self, comm: str) -> Iterator[Machine]:
@@ -71,7 +73,7 @@ class Machine:
         died: TaskDied | None = None
         result: KmodError | None = None
         with self.store.transaction() as db:
-            k = KernelEntry(db, self.comm, self.uid)
+            k = KernelEntry(db, self.comm, self.uid, self.key)
             panicked = k.state(PanicState).panicked
             if panicked and not allow_panicked:
                 raise KmodError(f"kmod: the kernel has panicked ({panicked}); only `kmod dmesg` "
@@ -94,6 +96,8 @@ class Machine:
                 k.finish()
             finally:
                 k.forget_all()
+        k.ring_woken()  # committed: the tasks it woke may run
+        k.close()
         if self.console is not None:
             lines = k.state(PrintkState).console_lines()
             if lines:
@@ -101,6 +105,8 @@ class Machine:
                 self.console.flush()
         if died is not None:
             raise Killed(died.signal)
+        if k.task.signal_pending:  # Ctrl-C during a sleep: delivered on return to user space
+            raise KeyboardInterrupt
         if result is not None:
             raise result
 

@@ -498,3 +498,14 @@ def load_blob(blob: bytes) -> object:
         return BlobUnpickler(io.BytesIO(blob)).load()
     except (pickle.UnpicklingError, EOFError) as e:
         raise BadBlob(f"holds data it can't load ({e})") from None
+
+
+def release(db: sqlite3.Connection) -> None:
+    """A task going to sleep: what it did so far commits, and other commands may run."""
+    if db.in_transaction:
+        db.execute("COMMIT")
+
+
+def retake(db: sqlite3.Connection) -> None:
+    """The task woke: the write lock again, waiting for it as any command does."""
+    _begin_immediate(db)

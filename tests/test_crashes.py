@@ -3,6 +3,12 @@ a kmodsim hint naming the file and line, the right exit status and a usable mach
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 from conftest import MODULES, messages
 
@@ -10,6 +16,7 @@ from kmodsim.errors import InsmodError, Killed, KmodError, RmmodError
 from kmodsim.machine import Machine
 
 BUGGY = MODULES / "buggy"
+KMOD = str(Path(sys.executable).parent / "kmod")
 
 
 def buggy(name: str) -> str:
@@ -102,7 +109,9 @@ def test_soft_lockup_is_stopped_with_the_watchdog_report(kmod, machine, monkeypa
     assert kmod("rmmod", "lockup").returncode == 0
 
 
-def test_handler_returning_with_a_lock_held_then_a_hung_task(kmod, machine):
+def test_handler_returning_with_a_lock_held_then_a_hung_task(kmod, machine, home,
+                                                            monkeypatch):
+    monkeypatch.setenv("KMODSIM_HUNG_TASK_TIMEOUT", "1")
     kmod("insmod", buggy("locks"))
     assert kmod("proc", "write", "lockbugs", "hold").returncode == 0
     log = messages(machine)
@@ -111,16 +120,29 @@ def test_handler_returning_with_a_lock_held_then_a_hung_task(kmod, machine):
     assert log[i + 3].endswith(" is leaving the kernel with locks still held!")
     assert any(line.startswith(" #0: ") and "(big_lock){+.+.}-{3:3}, at: locks_write+0x"
                in line for line in log)
-    r = kmod("proc", "write", "lockbugs", "take")
-    assert (r.returncode, r.stderr) == (137, "Killed\n")
-    log = messages(machine)
-    hung = [line for line in log if line.startswith("INFO: task sh:")]
-    assert len(hung) == 1 and hung[0].endswith(" blocked for more than 120 seconds.")
-    assert '"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.' in log
-    assert " mutex_lock+0x3c/0x50" in log
-    assert "waits for a lock held by task sh:" in log[-1]
-    # the lock is still held: the next task hangs too
-    assert kmod("proc", "write", "lockbugs", "take").returncode == 137
+    # the next task that takes it sleeps for good (the holder is gone), as on a real kernel:
+    # khungtaskd reports it after hung_task_timeout_secs, and it goes on waiting
+    taker = subprocess.Popen([KMOD, "proc", "write", "lockbugs", "take"],
+                             env=dict(os.environ, KMODSIM_HOME=str(home)),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while not any(line.startswith("INFO: task sh:") for line in messages(machine)):
+            assert time.monotonic() < deadline, "no hung-task report"
+            time.sleep(0.2)
+        assert taker.poll() is None  # still asleep in mutex_lock
+        log = messages(machine)
+        hung = [line for line in log if line.startswith("INFO: task sh:")]
+        assert len(hung) == 1 and hung[0].endswith(" blocked for more than 1 seconds.")
+        assert '"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.' in log
+        assert " mutex_lock+0x3c/0x50" in log
+        assert "waits for a lock held by task sh:" in log[-1]
+        assert "which ended without unlocking it" in log[-1]
+        assert kmod("lsmod").returncode == 0  # nobody else is held up
+    finally:
+        taker.kill()
+        taker.wait()
+    assert kmod("reboot").returncode == 0  # the way out
 
 
 def test_recursive_locking_is_lockdeps_report(machine):

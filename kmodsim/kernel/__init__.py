@@ -4,6 +4,19 @@ Names and semantics follow the C API; where C passes a pointer to be filled in, 
 form returns the value instead (documented on each function).
 """
 
+from kmodsim.kernel.completion import (
+    DECLARE_COMPLETION,
+    complete,
+    complete_all,
+    completion,
+    completion_done,
+    init_completion,
+    reinit_completion,
+    try_wait_for_completion,
+    wait_for_completion,
+    wait_for_completion_interruptible,
+    wait_for_completion_timeout,
+)
 from kmodsim.kernel.delay import (
     cond_resched,
     fsleep,
@@ -124,6 +137,16 @@ from kmodsim.kernel.procfs import (
     remove_proc_entry,
     remove_proc_subtree,
 )
+from kmodsim.kernel.sched import signal_pending
+from kmodsim.kernel.semaphore import (
+    DEFINE_SEMAPHORE,
+    down,
+    down_interruptible,
+    down_trylock,
+    sema_init,
+    semaphore,
+    up,
+)
 from kmodsim.kernel.slab import (
     GFP_ATOMIC,
     GFP_KERNEL,
@@ -167,6 +190,20 @@ from kmodsim.kernel.uaccess import (
     put_user,
     simple_read_from_buffer,
     simple_write_to_buffer,
+)
+from kmodsim.kernel.wait import (
+    DECLARE_WAIT_QUEUE_HEAD,
+    MAX_SCHEDULE_TIMEOUT,
+    init_waitqueue_head,
+    wait_event,
+    wait_event_interruptible,
+    wait_event_interruptible_timeout,
+    wait_event_timeout,
+    wait_queue_head_t,
+    wake_up,
+    wake_up_all,
+    wake_up_interruptible,
+    wake_up_interruptible_all,
 )
 
 NULL = None

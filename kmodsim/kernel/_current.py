@@ -36,6 +36,9 @@ class Kernel(Protocol):
         """Drop the module's namespace (it left the kernel, or the entry is undone)."""
     def call(self, lm: Module, kind: str, fn: Callable, *args: object) -> object:
         """Run one hook of `lm` under the fault catcher (an Oops raises TaskDied)."""
+    def schedule(self, channels: tuple[str, ...], timeout: float | None,
+                 interruptible: bool) -> str:
+        """Sleep: commit, let others run, block until woken or timed out, catch up."""
 
 
 class State:

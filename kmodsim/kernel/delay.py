@@ -6,21 +6,25 @@ import time
 
 from kmodsim.kernel import _current
 from kmodsim.kernel.debug.atomic_sleep import might_sleep
-from kmodsim.kernel.sched import sleep
+from kmodsim.kernel.sched import SIGNALLED, sleep
 
 
-def _sleep(seconds: float, where: str) -> None:
+def _sleep(seconds: float, where: str, interruptible: bool = False) -> str:
     k = _current.entry()
     might_sleep(k, where)
-    sleep(k, seconds)
+    return sleep(k, seconds, interruptible)
 
 
 def msleep(msecs: int) -> None:
+    """Sleep at least `msecs` ms; other tasks run meanwhile; Ctrl-C waits for the end."""
     _sleep(msecs / 1000, "kernel/time/timer.c:2154")
 
 
 def msleep_interruptible(msecs: int) -> int:
-    msleep(msecs)
+    """Like msleep, but a signal (Ctrl-C) ends it early: returns the ms left (0 if none)."""
+    start = time.monotonic()
+    if _sleep(msecs / 1000, "kernel/time/timer.c:2154", interruptible=True) == SIGNALLED:
+        return max(1, int(msecs - (time.monotonic() - start) * 1000))
     return 0
 
 
@@ -52,6 +56,7 @@ def ndelay(nsecs: int) -> None:
 
 
 def cond_resched() -> None:
+    """A point where other tasks may run (this one stays runnable)."""
     sleep(_current.entry(), 0)
 
 

@@ -1,20 +1,36 @@
 """Mutexes and spinlocks (kernel/locking/), checked by lockdep (kernel/debug/lockdep.py).
 
 A lock's state is module memory: a mutex left locked by one command is still locked in the
-next. Commands never run at the same time, so a lock held by another task can never be
-released while we wait: that is reported (by lockdep) instead of hanging.
+next. A task that wants a mutex another task holds sleeps until that task unlocks it (and
+wakes it); if that takes longer than the hung-task timeout, khungtaskd's report says so.
+A spinlocked section never sleeps, so no task can find a spinlock held by another.
 """
 
 from __future__ import annotations
 
+import os
+import time
+
 from kmodsim.kernel import _current
+from kmodsim.kernel._current import Kernel
 from kmodsim.kernel.debug import lockdep
 from kmodsim.kernel.debug.atomic_sleep import might_sleep
-from kmodsim.kernel.sched import local_irq_restore, local_irq_save
+from kmodsim.kernel.debug.hung_task import report_hung_task
+from kmodsim.kernel.errno import EINTR
+from kmodsim.kernel.sched import (
+    SIGNALLED,
+    TIMED_OUT,
+    channel,
+    local_irq_restore,
+    local_irq_save,
+    wait_on,
+    wake,
+)
 
 
 class _Lock:
     kind = "lock"
+    kernel_named = True  # named after its variable at insmod (kmodsim.runtime.namespace)
     __slots__ = ("name", "owner", "owner_comm")
 
     def __init__(self, name: str = "") -> None:
@@ -55,14 +71,45 @@ def mutex_init(lock: mutex) -> None:
     lock.owner = None
 
 
+def hung_task_timeout() -> float:
+    """hung_task_timeout_secs: 120 s, as the kernel's default (KMODSIM_HUNG_TASK_TIMEOUT)."""
+    try:
+        value = float(os.environ.get("KMODSIM_HUNG_TASK_TIMEOUT", "120"))
+    except ValueError:
+        value = 120.0
+    return value if value > 0 else 120.0
+
+
+def _wait_for(k: Kernel, lock: _Lock, interruptible: bool) -> bool:
+    """Sleep until no other task holds `lock`; False if a signal ended the wait."""
+    start = time.monotonic()
+    reported = False
+    while lock.owner is not None and lock.owner != k.task.pid:
+        left = None if reported else max(0.0, hung_task_timeout() - (time.monotonic() - start))
+        outcome = wait_on(k, (channel("mutex", lock),), left, interruptible)
+        if outcome == SIGNALLED:
+            return False
+        if outcome == TIMED_OUT and not reported and lock.owner not in (None, k.task.pid):
+            report_hung_task(k, lock, hung_task_timeout())
+            reported = True
+    return True
+
+
 def mutex_lock(lock: mutex) -> None:
+    """Take the mutex; sleep (uninterruptibly) while another task holds it."""
     k = _current.entry()
     might_sleep(k, "kernel/locking/mutex.c:283")
+    _wait_for(k, lock, interruptible=False)
     lockdep.acquire(k, lock)
 
 
 def mutex_lock_interruptible(lock: mutex) -> int:
-    mutex_lock(lock)
+    """Like mutex_lock, but a signal (Ctrl-C) ends the wait: -EINTR, the lock not taken."""
+    k = _current.entry()
+    might_sleep(k, "kernel/locking/mutex.c:283")
+    if not _wait_for(k, lock, interruptible=True):
+        return -EINTR
+    lockdep.acquire(k, lock)
     return 0
 
 
@@ -72,7 +119,9 @@ def mutex_trylock(lock: mutex) -> int:
 
 
 def mutex_unlock(lock: mutex) -> None:
-    lockdep.release(_current.entry(), lock)
+    k = _current.entry()
+    lockdep.release(k, lock)
+    wake(k, channel("mutex", lock))
 
 
 def mutex_is_locked(lock: mutex) -> bool:

@@ -220,7 +220,7 @@ class Module:
     (kmalloc'd buffers, timers), saved with the module's memory so shared objects stay
     shared."""
 
-    __slots__ = ("name", "path", "state", "taints", "has_exit", "module", "load_order",
+    __slots__ = ("name", "path", "state", "taints", "has_exit", "module", "load_order", "blob",
                  "dirty", "objects", "code_names", "stored")
 
     def __init__(self, name: str, path: str, state: str, taints: str, has_exit: bool,
@@ -236,6 +236,7 @@ class Module:
         self.objects: dict[str, dict] = {}
         self.code_names: frozenset[str] = frozenset()  # names its code can bind
         self.stored = (state, taints)  # as the modules row has them
+        self.blob: bytes | None = None  # its memory as last loaded or saved
 
     @property
     def ns(self) -> dict:

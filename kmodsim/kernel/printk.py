@@ -50,10 +50,11 @@ def vprintk(fmt: str, args: tuple, level: int = -1) -> int:
         fmt = bytes(fmt).decode("utf-8", "surrogateescape")
     formatted = format_c(fmt, args)
     prefix_level, cont, text = _parse_prefix(formatted)
+    # pr_info() and friends are printk(KERN_INFO fmt): their level is a 2-byte prefix too
+    prefix_len = len(formatted) - len(text) + (0 if level == -1 else 2)
     if level == -1:
         level = prefix_level
-    _current.entry().state(PrintkState).add(level, text, cont,
-                                            len(formatted) - len(text))
+    _current.entry().state(PrintkState).add(level, text, cont, prefix_len)
     return len(text)
 
 

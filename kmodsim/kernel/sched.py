@@ -1,23 +1,34 @@
 """The task a command runs as (include/linux/sched.h): who it is, what context it is in, and
-sleeping. A task lives as long as its kernel entry; nothing of it is stored.
+sleeping and waking.
+
+A command is a task, as in a kernel built without preemption on one CPU: it runs without
+interruption until it sleeps. Sleeping (msleep, a held mutex, wait_event, a completion…)
+commits what the task did and lets other tasks run; a task that sleeps on a wait channel is
+woken when another task wakes that channel (and has committed). The task itself lives as long
+as its command; which tasks wait on what is this subsystem's state (`sched.*`).
 """
 
 from __future__ import annotations
 
+import json
 import os
-import time
 from typing import TYPE_CHECKING
 
+from kmodsim.kernel import _current
+from kmodsim.kernel._current import Kernel, State
+
 if TYPE_CHECKING:
-    from kmodsim.kernel._current import Kernel
     from kmodsim.kernel.debug.lockdep import Held
     from kmodsim.kernel.debug.watchdog import Watchdog
+
+WOKEN, TIMED_OUT, SIGNALLED = "woken", "timeout", "signal"
 
 
 class Task:
     """struct task_struct, the little of it the kernel's reports and checks need."""
 
-    __slots__ = ("pid", "comm", "uid", "kind", "irqs_disabled", "in_irq", "held", "watchdog")
+    __slots__ = ("pid", "comm", "uid", "kind", "irqs_disabled", "in_irq", "held", "watchdog",
+                 "signal_pending", "wakes")
 
     def __init__(self, comm: str = "sh", uid: int = 1000) -> None:
         self.pid = os.getpid()
@@ -28,19 +39,70 @@ class Task:
         self.in_irq = False  # running a timer callback (softirq: may not sleep)
         self.held: list[Held] = []  # locks held, in the order taken (lockdep's held_locks)
         self.watchdog: Watchdog | None = None  # armed while module code runs
+        self.signal_pending = False  # Ctrl-C arrived; acted on where the kernel would
+        self.wakes: set[str] = set()  # wait channels this task woke (rung after it commits)
 
 
-def sleep(k: Kernel, seconds: float) -> None:
-    """The task sleeps: real time passes, and the soft-lockup watchdog is not counting."""
-    watchdog = k.task.watchdog
-    if watchdog is not None:
-        watchdog.pause()
+class SchedState(State):
+    """Which tasks sleep on which wait channels (pid -> channels)."""
+
+    PREFIX = "sched"
+
+    def waiters(self) -> dict[str, list[str]]:
+        return json.loads(str(self.var("waiters", "{}")))
+
+    def register(self, pid: int, channels: tuple[str, ...]) -> None:
+        waiters = {p: c for p, c in self.waiters().items() if _alive(int(p))}
+        waiters[str(pid)] = list(channels)
+        self.set_var("waiters", json.dumps(waiters))
+
+    def unregister(self, pid: int) -> None:
+        waiters = self.waiters()
+        if waiters.pop(str(pid), None) is not None:
+            self.set_var("waiters", json.dumps(waiters))
+
+    def woken_by(self, channels: set[str]) -> set[int]:
+        """The tasks waiting on any of `channels`."""
+        return {int(pid) for pid, waits in self.waiters().items() if channels & set(waits)}
+
+
+def _alive(pid: int) -> bool:
     try:
-        if seconds > 0:
-            time.sleep(seconds)
-    finally:
-        if watchdog is not None:
-            watchdog.resume()
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def wait_on(k: Kernel, channels: tuple[str, ...], timeout: float | None,
+            interruptible: bool) -> str:
+    """Sleep until a task wakes one of `channels`, `timeout` seconds pass (None: no limit),
+    or, if `interruptible`, a signal arrives: WOKEN, TIMED_OUT or SIGNALLED. Other tasks run
+    meanwhile; module memory is up to date when it returns."""
+    return k.schedule(channels, timeout, interruptible)
+
+
+def wake(k: Kernel, channel: str) -> None:
+    """Wake the tasks sleeping on `channel` (once this task's work is committed)."""
+    k.task.wakes.add(channel)
+
+
+def sleep(k: Kernel, seconds: float, interruptible: bool = False) -> str:
+    """The task sleeps `seconds`: others run meanwhile; the watchdog is not counting."""
+    return k.schedule((), seconds, interruptible)
+
+
+def channel(kind: str, obj: object) -> str:
+    """A wait channel for a kernel object in module memory: its module and its name."""
+    lm = _current.module()
+    return f"{kind}:{lm.name if lm else ''}:{getattr(obj, 'name', '')}"
+
+
+def signal_pending(task: object = None) -> int:
+    """`signal_pending(current)`: 1 if a signal (Ctrl-C) waits for this task."""
+    return int(_current.entry().task.signal_pending)
 
 
 def local_irq_save(k: Kernel) -> int:

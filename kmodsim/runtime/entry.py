@@ -29,9 +29,9 @@ from kmodsim.kernel.panic import (
     signal_for,
 )
 from kmodsim.kernel.printk import hint
-from kmodsim.kernel.sched import Task
+from kmodsim.kernel.sched import SchedState, Task
 from kmodsim.kernel.stacktrace import frames_from_traceback
-from kmodsim.runtime import guard, namespace
+from kmodsim.runtime import guard, namespace, schedule
 
 S = TypeVar("S", bound=State)
 
@@ -39,12 +39,19 @@ S = TypeVar("S", bound=State)
 class KernelEntry:
     """What kmodsim.kernel._current.Kernel describes: the kernel as one task sees it."""
 
-    def __init__(self, db: sqlite3.Connection, comm: str = "sh", uid: int = 1000) -> None:
+    def __init__(self, db: sqlite3.Connection, comm: str = "sh", uid: int = 1000,
+                 key: str = "") -> None:
         self.db = db
+        self.key = key  # the machine's, for the doorbells of sleeping tasks
         self.task = Task(comm, uid)
-        self.meta: dict[str, object] = dict(db.execute("SELECT key, value FROM meta"))
-        self.meta_dirty: set[str] = set()
         self.live: dict[str, Module] = {}  # modules whose code runs in this entry
+        self._doorbell: schedule.Doorbell | None = None
+        self.to_ring: set[int] = set()  # tasks to wake once this task's work is committed
+        self._load_meta()
+
+    def _load_meta(self) -> None:
+        self.meta: dict[str, object] = dict(self.db.execute("SELECT key, value FROM meta"))
+        self.meta_dirty: set[str] = set()
         self._states: dict[type, State] = {}
 
     def state(self, cls: type[S]) -> S:
@@ -117,7 +124,7 @@ class KernelEntry:
         outer = task.watchdog
         task.watchdog = watchdog = Watchdog(lm.path)
         try:
-            result, error = guard.run_module_code(watchdog, fn, *args)
+            result, error = guard.run_module_code(watchdog, fn, *args, task=task)
             if error is None and watchdog.lockup is None and not watchdog.faults:
                 result, error = guard.c_value(kind, result, lm.path)
             if error is not None or watchdog.lockup is not None or watchdog.faults:
@@ -153,9 +160,53 @@ class KernelEntry:
         hint(self, hint_for_exception(shown, frames))
         die(self, signal_for(shown))
 
+    # -- sleeping -------------------------------------------------------------------------
+    def schedule(self, channels: tuple[str, ...], timeout: float | None,
+                 interruptible: bool) -> str:
+        return schedule.sleep(self, channels, timeout, interruptible)
+
+    def doorbell(self) -> schedule.Doorbell:
+        if self._doorbell is None:
+            self._doorbell = schedule.Doorbell(self.key, self.task.pid)
+        return self._doorbell
+
+    def register_wait(self, channels: tuple[str, ...]) -> None:
+        if channels:
+            self.state(SchedState).register(self.task.pid, channels)
+
+    def checkpoint(self) -> None:
+        """What the task did so far, saved (its commit comes next)."""
+        self.finish()
+
+    def ring_woken(self) -> None:
+        schedule.ring(self.key, self.to_ring)
+        self.to_ring = set()
+
+    def close(self) -> None:
+        if self._doorbell is not None:
+            self._doorbell.close()
+            self._doorbell = None
+
+    def catch_up(self) -> None:
+        """Awake again, the store retaken: what other tasks did meanwhile, seen in place."""
+        self._load_meta()
+        self.state(SchedState).unregister(self.task.pid)
+        modules = self.state(ModuleState)
+        for lm in list(self.live.values()):
+            row = modules.row(lm.name)
+            if row is None:  # removed meanwhile: nothing of it is saved again
+                lm.dirty = False
+                continue
+            namespace.catch_up(lm, row[6])
+            lm.stored = (row[1], row[2])
+
     # -- ending the entry -------------------------------------------------------------------
     def finish(self) -> None:
-        """Save every touched module's memory and every used subsystem's state."""
+        """Save every touched module's memory and every used subsystem's state; note whom
+        this task woke, to ring them once it has committed."""
+        if self.task.wakes:
+            self.to_ring |= self.state(SchedState).woken_by(self.task.wakes)
+            self.task.wakes = set()
         for lm in list(self.live.values()):
             if lm.dirty:
                 namespace.save(self, lm)

@@ -18,6 +18,7 @@ from typing import Any
 
 from kmodsim.kernel.debug.watchdog import SoftLockup, Watchdog, active
 from kmodsim.kernel.panic import KernelFault
+from kmodsim.kernel.sched import Task
 
 UNPRINTABLE = "<exception str() failed>"  # what Python's own traceback says
 # the C type a hook returns, by kind: init, open and release return int, the rest long
@@ -156,12 +157,17 @@ def c_value(kind: str, result: object, path: str) -> tuple[object, BaseException
     return result, error
 
 
-def run_module_code(watchdog: Watchdog, fn: Callable, *args: object
-                    ) -> tuple[object, BaseException | None]:
+def run_module_code(watchdog: Watchdog, fn: Callable, *args: object,
+                    task: Task | None = None) -> tuple[object, BaseException | None]:
     """watchdog.run(), with the process hooks in place and the caller's own interruptions
-    (Ctrl-C, its alarm) passed through, even when module code caught them."""
+    (Ctrl-C, its alarm) passed through, even when module code caught them; but a Ctrl-C the
+    kernel took while `task` slept (its signal is pending: it gets it on return to user
+    space, once its work is committed) is the kernel's to deliver."""
     install_process_hooks()
     result, error = watchdog.run(fn, *args)
-    if watchdog.passthrough is not None:
-        raise watchdog.passthrough
-    return result, error
+    caught = watchdog.passthrough
+    if caught is None:
+        return result, error
+    if task is not None and task.signal_pending and isinstance(caught, KeyboardInterrupt):
+        return result, None if error is caught else error
+    raise caught

@@ -5,7 +5,8 @@ is never executed: its syntax tree is read for the declaration calls at its top 
 (MODULE_LICENSE, MODULE_AUTHOR, …, module_param, module_param_array) whose arguments are
 constants, or names bound to constants at the top level (as C modules #define their
 DRIVER_AUTHOR). The order follows a real -O2 kernel build, whose .modinfo section lists a
-file's declarations in reverse, then modpost's generated keys; the layout is
+file's declarations in reverse, then modpost's generated keys (`depends`: the modules of the
+same folder that export a symbol it uses, as modpost finds them in one build); the layout is
 kmodsim.formats.modinfo's.
 """
 
@@ -31,6 +32,7 @@ _PARAMS = {**{name: (name.split("_", 1)[1].lower(),) for name in _TAGS},
            "MODULE_INFO": ("tag", "info"), "MODULE_PARM_DESC": ("name", "desc"),
            "module_param": ("name", "type", "perm"),
            "module_param_array": ("name", "type", "nump", "perm")}
+MAX_SIBLINGS = 1000  # module files of the same folder read for `depends`
 # module_param's type given as a Python type (kmodsim.kernel.module._PY_TYPES)
 _PY_TYPES = {"int": "int", "str": "charp", "bool": "bool"}
 
@@ -62,7 +64,8 @@ class ModInfo:
         # is built without CONFIG_MODULE_SRCVERSION_ALL)
         generated = [("srcversion", hashlib.md5(source).hexdigest().upper()[:23])] \
             if any(k == "version" for k, _ in keys) else []
-        self.keys = [*reversed(keys), *generated, ("depends", ""), ("retpoline", "Y"),
+        depends = ",".join(exporters(tree, os.path.abspath(typed)))
+        self.keys = [*reversed(keys), *generated, ("depends", depends), ("retpoline", "Y"),
                      ("name", module_name(typed)), ("vermagic", VERMAGIC)]
         # kmod prepends each parameter it meets to its list, reading the section, which is
         # in reverse: parameters come in the order of their last declaration in the source
@@ -104,6 +107,81 @@ def declarations(tree: ast.Module) -> list[tuple[str, str]]:
         except (_Unknown, KeyError):  # not constant, or an argument missing
             continue
     return found
+
+
+def exporters(tree: ast.Module, path: str) -> list[str]:
+    """modpost's `depends`: the modules built alongside (the module files of the same folder)
+    that export a symbol this one uses and neither defines nor gets from the kernel."""
+    needed = unresolved(tree)
+    if not needed:
+        return []
+    exported: dict[str, str] = {}
+    folder = os.path.dirname(path)
+    try:
+        siblings = sorted(e.path for e in os.scandir(folder) if e.name.endswith(".py")
+                          and e.path != path and e.is_file())[:MAX_SIBLINGS]
+    except OSError:
+        return []
+    for sibling in siblings:
+        for symbol in _exports(sibling):
+            exported.setdefault(symbol, module_name(sibling))
+    found: list[str] = []
+    for symbol in needed:
+        owner = exported.get(symbol)
+        if owner is not None and owner not in found:
+            found.append(owner)
+    return found
+
+
+def unresolved(tree: ast.Module) -> list[str]:
+    """The names the module uses but never binds, nor has from Python or the kernel API, in
+    the order of first use: the undefined symbols of its object file."""
+    import builtins
+
+    import kmodsim.kernel as kernel_api
+
+    bound: set[str] = set()
+    used: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                used.append(node.id)
+            else:
+                bound.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    known = bound | set(vars(builtins)) | set(vars(kernel_api))
+    return list(dict.fromkeys(name for name in used if name not in known))
+
+
+def _exports(path: str) -> list[str]:
+    """The symbols a module file exports (EXPORT_SYMBOL at its top level)."""
+    try:
+        with open(path, "rb") as f:
+            source = f.read(MAX_MODULE_BYTES + 1)
+        if len(source) > MAX_MODULE_BYTES:
+            return []
+        tree = ast.parse(source, path)
+    except Exception:  # noqa: BLE001 - not a module file: it exports nothing
+        return []
+    symbols = []
+    for node in tree.body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
+                and isinstance(node.value.func, ast.Name) \
+                and node.value.func.id in ("EXPORT_SYMBOL", "EXPORT_SYMBOL_GPL") \
+                and len(node.value.args) == 1:
+            arg = node.value.args[0]
+            if isinstance(arg, ast.Name):
+                symbols.append(arg.id)
+            elif isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                symbols.append(arg.value)
+    return symbols
 
 
 def _arguments(call: ast.Call, names: tuple[str, ...], constants: dict) -> dict[str, object]:

@@ -13,9 +13,9 @@ from kmodsim.errors import ModuleMemoryError
 from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel
 from kmodsim.kernel.debug.watchdog import Watchdog, threshold
-from kmodsim.kernel.locking import _Lock
 from kmodsim.kernel.module import Module, ModuleState
 from kmodsim.runtime import guard, memory
+from kmodsim.runtime.refresh import refresh
 
 LIVE_PREFIX = "kmodsim.live."
 SAVE_TIME_FACTOR = 4  # saving memory may take this many watchdog thresholds
@@ -65,16 +65,30 @@ def instantiate(name: str, path: str, code: types.CodeType, *, state: str, taint
         raise guard.top_level_error(error, path)
     if state == "Loading":  # fresh from insmod: later loads restore the names with memory
         for var, value in memory.memory_of(mod.__dict__, api(), lm.code_names).items():
-            if isinstance(value, _Lock) and not value.name:  # lockdep names it so
+            # locks, wait queues, completions are named after their variable: reports say
+            # so, and tasks in other processes find them by it (their wait channel)
+            if getattr(value, "kernel_named", False) and (not value.name or
+                                                          value.name.startswith("#")):
                 value.name = var
     return lm
 
 
 def restore(lm: Module, blob: bytes | None) -> None:
     """Put the module's saved memory back into its fresh namespace."""
+    lm.blob = blob
     if blob is not None:
         variables, lm.objects = memory.load(blob)
         lm.ns.update(variables)
+
+
+def catch_up(lm: Module, blob: bytes | None) -> None:
+    """After a sleep: other tasks' changes to the module's memory, merged into the objects
+    it already has (a handler's locals keep pointing at live objects)."""
+    if blob is None or blob == lm.blob:
+        return
+    variables, objects = memory.load(blob)
+    lm.objects = refresh(lm.ns, variables, objects, lm.objects)
+    lm.blob = blob
 
 
 def save(k: Kernel, lm: Module) -> None:
@@ -97,6 +111,7 @@ def save(k: Kernel, lm: Module) -> None:
     if len(blob) > limit:
         raise memory.too_large(lm.name, variables, limit)
     k.state(ModuleState).save_memory(lm.name, blob)
+    lm.blob = blob
 
 
 def drop(name: str) -> None:

@@ -4,15 +4,42 @@ than hung_task_timeout_secs gets this report.
 
 from __future__ import annotations
 
+import os
+
+from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel
 from kmodsim.kernel.module import tainted_text
-from kmodsim.kernel.stacktrace import Frame, call_trace
+from kmodsim.kernel.printk import hint, log_lines
+from kmodsim.kernel.stacktrace import Frame, at, call_trace, live_frames
 from kmodsim.kernel.version import KERNEL_IDENT
 
 HUNG_TASK_TIMEOUT = 120
 
 
-def hung_task_lines(k: Kernel, frames: list[Frame], module: str, lock_kind: str) -> list[str]:
+def report_hung_task(k: Kernel, lock: object, timeout: float) -> None:
+    """This task has waited `timeout` seconds for a mutex: khungtaskd's report, then a hint
+    saying who holds it (a live task, one that returned with it held, or one killed)."""
+    lm = _current.module()
+    frames = live_frames(lm.path) if lm else []
+    lines = hung_task_lines(k, frames, lm.name if lm else "?", "mutex", timeout)
+    log_lines(k, [(3, line) for line in lines[:3]] + [(6, line) for line in lines[3:]])
+    owner = getattr(lock, "owner", None)
+    holder = f"task {getattr(lock, 'owner_comm', '') or 'sh'}:{owner}"
+    try:
+        os.kill(int(owner), 0)  # type: ignore[arg-type]
+        why = "which still holds it"
+    except ProcessLookupError:
+        why = ("which ended without unlocking it (it returned with it held, or was killed "
+               "holding it): nothing will release it now; kmod reboot starts over")
+    except (OSError, TypeError, ValueError):
+        why = "which still holds it"
+    name = getattr(lock, "name", "?")
+    hint(k, f"kmodsim: hint: mutex_lock({name}) waits for a lock held by {holder}, {why}"
+            f"{at(frames)}")
+
+
+def hung_task_lines(k: Kernel, frames: list[Frame], module: str, lock_kind: str,
+                    timeout: float = HUNG_TASK_TIMEOUT) -> list[str]:
     """khungtaskd's report for a task stuck in an uninterruptible wait (here: for a lock)."""
     top = ["__schedule+0x3e4/0x1540", "schedule+0x27/0xf0",
            "schedule_preempt_disabled+0x15/0x30", "__mutex_lock.constprop.0+0x3ef/0x7a0",
@@ -20,7 +47,7 @@ def hung_task_lines(k: Kernel, frames: list[Frame], module: str, lock_kind: str)
     if lock_kind != "mutex":
         top = ["queued_spin_lock_slowpath+0x6b/0x2a0", "_raw_spin_lock+0x29/0x30"]
     return [
-        f"INFO: task {k.task.comm}:{k.task.pid} blocked for more than {HUNG_TASK_TIMEOUT} "
+        f"INFO: task {k.task.comm}:{k.task.pid} blocked for more than {timeout:g} "
         f"seconds.",
         f"      {tainted_text(k)} {KERNEL_IDENT}",
         '"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.',

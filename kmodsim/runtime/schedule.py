@@ -1,0 +1,109 @@
+"""A task's sleep: what it did commits, the store is released for other tasks, the task blocks
+without the store, then takes it back and catches up with what the others did.
+
+A waiting task never holds the store nor polls it: it blocks on its own doorbell, an abstract
+Unix datagram socket named after the machine and its pid, which a waker rings after its
+commit (so the woken task always sees what woke it). Nothing to clean up: the kernel drops an
+abstract socket with its process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import time
+from typing import TYPE_CHECKING
+
+from kmodsim import store
+
+if TYPE_CHECKING:
+    from kmodsim.runtime.entry import KernelEntry
+
+WOKEN, TIMED_OUT, SIGNALLED = "woken", "timeout", "signal"
+
+
+def machine_key(path: object) -> str:
+    """Doorbells of one machine (store file) are apart from every other machine's."""
+    return hashlib.blake2b(os.fsencode(str(path)), digest_size=6).hexdigest()
+
+
+def _address(key: str, pid: int) -> bytes:
+    return f"\0kmodsim-{key}-{pid}".encode()
+
+
+class Doorbell:
+    """What a sleeping task blocks on until another task rings it."""
+
+    def __init__(self, key: str, pid: int) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(_address(key, pid))
+
+    def wait(self, timeout: float | None) -> bool:
+        """True if rung before `timeout` seconds (None: forever); rings are drained."""
+        self.sock.settimeout(timeout)
+        try:
+            self.sock.recv(64)
+        except TimeoutError:
+            return False
+        self.sock.setblocking(False)
+        try:
+            while self.sock.recv(64):
+                pass
+        except OSError:
+            pass
+        return True
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def ring(key: str, pids: set[int]) -> None:
+    """Wake these tasks (after the waker's commit); a task that is gone is skipped."""
+    if not pids:
+        return
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+        for pid in pids:
+            try:
+                s.sendto(b"!", _address(key, pid))
+            except OSError:  # it died while waiting: nothing to wake
+                pass
+
+
+def sleep(k: KernelEntry, channels: tuple[str, ...], timeout: float | None,
+          interruptible: bool) -> str:
+    """Sleep until woken on one of `channels`, until `timeout` seconds pass, or (when
+    interruptible) until a signal (Ctrl-C) arrives; which of the three ended it."""
+    task = k.task
+    watchdog = task.watchdog
+    if watchdog is not None:
+        watchdog.pause()
+    doorbell = k.doorbell() if channels else None  # bound before anyone may ring it
+    k.register_wait(channels)
+    k.checkpoint()
+    store.release(k.db)
+    k.ring_woken()
+    try:
+        outcome = _block(doorbell, timeout, interruptible, task)
+    finally:
+        store.retake(k.db)
+        k.catch_up()
+        if watchdog is not None:
+            watchdog.resume()
+    return outcome
+
+
+def _block(doorbell: Doorbell | None, timeout: float | None, interruptible: bool,
+           task: object) -> str:
+    deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
+    while True:
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            if doorbell is not None:
+                return WOKEN if doorbell.wait(left) else TIMED_OUT
+            time.sleep(left or 0)
+            return TIMED_OUT
+        except KeyboardInterrupt:  # Ctrl-C: delivered now only to an interruptible sleep
+            task.signal_pending = True  # type: ignore[attr-defined]
+            if interruptible:
+                return SIGNALLED
