@@ -137,7 +137,7 @@ from kmodsim.kernel.procfs import (
     remove_proc_entry,
     remove_proc_subtree,
 )
-from kmodsim.kernel.sched import signal_pending
+from kmodsim.kernel.sched import current, signal_pending
 from kmodsim.kernel.semaphore import (
     DEFINE_SEMAPHORE,
     down,

@@ -100,6 +100,27 @@ def channel(kind: str, obj: object) -> str:
     return f"{kind}:{lm.name if lm else ''}:{getattr(obj, 'name', '')}"
 
 
+class _CurrentTask:
+    """`current`: the task running this module code (`current->pid`: `current.pid`)."""
+
+    @property
+    def pid(self) -> int:
+        return _current.entry().task.pid
+
+    @property
+    def comm(self) -> str:
+        return _current.entry().task.comm
+
+    def __reduce__(self) -> str:
+        return "current"
+
+    def __repr__(self) -> str:
+        return "current"
+
+
+current = _CurrentTask()
+
+
 def signal_pending(task: object = None) -> int:
     """`signal_pending(current)`: 1 if a signal (Ctrl-C) waits for this task."""
     return int(_current.entry().task.signal_pending)

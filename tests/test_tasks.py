@@ -1,0 +1,264 @@
+"""Commands are tasks: they sleep, block, wake and race like processes in a kernel, each its
+own `kmod` process, and a sleeping task holds nobody up."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import KMOD, MODULES
+
+RACE = MODULES / "race"
+
+MAILBOX = """
+    MODULE_LICENSE("GPL")
+    message = b""
+    arrived = DECLARE_WAIT_QUEUE_HEAD()
+
+    def mailbox_read(file, buf, count, ppos):
+        global message
+        if ppos.value:
+            return 0
+        if wait_event_interruptible(arrived, lambda: message):
+            return -ERESTARTSYS
+        n = min(count, len(message))
+        copy_to_user(buf, message, n)
+        message = b""
+        ppos.value = n
+        return n
+
+    def mailbox_write(file, buf, count, ppos):
+        global message
+        data = bytearray(count)
+        copy_from_user(data, buf, count)
+        message = bytes(data)
+        wake_up_interruptible(arrived)
+        return count
+
+    @module_init
+    def mailbox_init():
+        proc_create("mailbox", 0o666, None,
+                    proc_ops(proc_read=mailbox_read, proc_write=mailbox_write))
+        return 0
+
+    @module_exit
+    def mailbox_exit():
+        remove_proc_entry("mailbox", None)
+    """
+
+
+def start(home: Path, *args: str, **env: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([KMOD, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=dict(os.environ, KMODSIM_HOME=str(home), **env))
+
+
+def until(condition, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_sleeping_handler_holds_nobody_up(kmod, home, module_file):
+    kmod("insmod", module_file("napper", """
+        MODULE_LICENSE("GPL")
+        def nap_write(file, buf, count, ppos):
+            msleep(30_000)
+            return count
+        @module_init
+        def napper_init():
+            proc_create("napper", 0o666, None, proc_ops(proc_write=nap_write))
+            return 0
+        """))
+    sleeper = start(home, "proc", "write", "napper", "x")
+    try:
+        time.sleep(0.5)
+        started = time.monotonic()
+        for args in (["lsmod"], ["dmesg"], ["proc", "read", "modules"], ["reboot"]):
+            assert kmod(*args).returncode == 0
+        assert time.monotonic() - started < 10  # each returned at once, not after 30 s
+        assert sleeper.poll() is None
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_two_writers_race_without_the_mutex_and_not_with_it(kmod, home):
+    assert kmod("insmod", str(RACE / "racy.py")).returncode == 0
+    assert kmod("insmod", str(RACE / "locked.py")).returncode == 0
+    for name in ("racy", "locked"):
+        writers = [start(home, "proc", "write", name, "I") for _ in range(2)]
+        assert [w.wait(timeout=60) for w in writers] == [0, 0]
+    assert kmod("proc", "read", "racy").stdout == "1\n"  # one update lost
+    assert kmod("proc", "read", "locked").stdout == "2\n"
+
+
+def test_eight_shells_through_the_mutex_lose_nothing(kmod, home):
+    kmod("insmod", str(RACE / "locked.py"))
+    script = f"for i in $(seq 5); do {KMOD} proc write locked I || exit 1; done"
+    shells = [subprocess.Popen(["sh", "-c", script], env=dict(os.environ,
+                                                               KMODSIM_HOME=str(home)))
+              for _ in range(8)]
+    assert [s.wait(timeout=120) for s in shells] == [0] * 8
+    assert kmod("proc", "read", "locked").stdout == "40\n"
+
+
+def test_a_reader_sleeps_until_a_writer_wakes_it(kmod, home, module_file):
+    kmod("insmod", module_file("mailbox", MAILBOX))
+    reader = start(home, "proc", "read", "mailbox")
+    time.sleep(0.5)
+    assert reader.poll() is None  # asleep on the wait queue, and not holding the store
+    assert kmod("proc", "write", "mailbox", "hello").returncode == 0
+    out, err = reader.communicate(timeout=30)
+    assert (reader.returncode, out, err) == (0, b"hello\n", b"")
+
+
+def test_ctrl_c_ends_an_interruptible_wait_as_the_kernel_delivers_it(kmod, home, module_file):
+    kmod("insmod", module_file("mailbox", MAILBOX))
+    reader = start(home, "proc", "read", "mailbox")
+    time.sleep(0.5)
+    reader.send_signal(signal.SIGINT)
+    out, err = reader.communicate(timeout=30)
+    # the command ends killed by SIGINT (a shell's $? is 130), with no traceback
+    assert (reader.returncode, err) == (-signal.SIGINT, b"")
+    assert kmod("proc", "write", "mailbox", "still works").returncode == 0
+
+
+def test_ctrl_c_waits_for_an_uninterruptible_sleep_to_end(kmod, home, module_file):
+    kmod("insmod", module_file("deep", """
+        MODULE_LICENSE("GPL")
+        def deep_write(file, buf, count, ppos):
+            msleep(1500)
+            pr_info("deep: woke, signal pending %d\\n", signal_pending(current))
+            return count
+        @module_init
+        def deep_init():
+            proc_create("deep", 0o666, None, proc_ops(proc_write=deep_write))
+            return 0
+        """))
+    writer = start(home, "proc", "write", "deep", "x")
+    time.sleep(0.5)
+    writer.send_signal(signal.SIGINT)
+    assert writer.wait(timeout=30) == -signal.SIGINT
+    assert "deep: woke, signal pending 1" in messages_of(home)
+
+
+def messages_of(home: Path) -> list[str]:
+    from kmodsim.machine import Machine
+
+    m = Machine(home)
+    try:
+        return [r.text for r in m.log_records()]
+    finally:
+        m.close()
+
+
+def test_mutex_lock_interruptible_returns_eintr_on_ctrl_c(kmod, home, module_file):
+    kmod("insmod", module_file("gate", """
+        MODULE_LICENSE("GPL")
+        gate = DEFINE_MUTEX()
+        def gate_write(file, buf, count, ppos):
+            cmd = bytearray(1)
+            copy_from_user(cmd, buf, 1)
+            if cmd == b"h":
+                mutex_lock(gate)
+                msleep(30_000)
+                mutex_unlock(gate)
+                return count
+            ret = mutex_lock_interruptible(gate)
+            pr_info("gate: mutex_lock_interruptible returned %d\\n", ret)
+            if ret:
+                return ret
+            mutex_unlock(gate)
+            return count
+        @module_init
+        def gate_init():
+            proc_create("gate", 0o666, None, proc_ops(proc_write=gate_write))
+            return 0
+        """))
+    holder = start(home, "proc", "write", "gate", "h")
+    try:
+        time.sleep(0.5)
+        waiter = start(home, "proc", "write", "gate", "w")
+        time.sleep(0.5)
+        assert waiter.poll() is None  # asleep in mutex_lock_interruptible
+        waiter.send_signal(signal.SIGINT)
+        assert waiter.wait(timeout=30) == -signal.SIGINT
+        assert "gate: mutex_lock_interruptible returned -4" in messages_of(home)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_completion_lets_the_waiter_go_and_trylock_does_not_wait(kmod, home, module_file):
+    kmod("insmod", module_file("done", """
+        MODULE_LICENSE("GPL")
+        ready = DECLARE_COMPLETION()
+        slots = DEFINE_SEMAPHORE()
+        lock = DEFINE_MUTEX()
+        def done_write(file, buf, count, ppos):
+            cmd = bytearray(1)
+            copy_from_user(cmd, buf, 1)
+            if cmd == b"w":
+                wait_for_completion(ready)
+                pr_info("done: waiter passed\\n")
+            elif cmd == b"c":
+                complete(ready)
+            elif cmd == b"t":
+                pr_info("done: trylock %d, down_trylock %d\\n", mutex_trylock(lock),
+                        down_trylock(slots))
+                pr_info("done: again %d, %d\\n", mutex_trylock(lock), down_trylock(slots))
+                mutex_unlock(lock)
+                up(slots)
+            return count
+        @module_init
+        def done_init():
+            proc_create("done", 0o666, None, proc_ops(proc_write=done_write))
+            return 0
+        """))
+    waiter = start(home, "proc", "write", "done", "w")
+    time.sleep(0.5)
+    assert waiter.poll() is None
+    assert kmod("proc", "write", "done", "c").returncode == 0
+    assert waiter.wait(timeout=30) == 0
+    assert kmod("proc", "write", "done", "t").returncode == 0
+    log = messages_of(home)
+    assert "done: waiter passed" in log
+    assert "done: trylock 1, down_trylock 0" in log and "done: again 0, 1" in log
+
+
+@pytest.mark.parametrize("sleeps", [False, True])
+def test_a_local_holding_a_module_object_sees_other_tasks_changes(kmod, home, module_file,
+                                                                    sleeps):
+    kmod("insmod", module_file("boxes", f"""
+        MODULE_LICENSE("GPL")
+        class Box:
+            def __init__(self):
+                self.count = 0
+        boxes = [Box()]
+        def boxes_write(file, buf, count, ppos):
+            cmd = bytearray(1)
+            copy_from_user(cmd, buf, 1)
+            box = boxes[0]  # held in a local across the sleep
+            if cmd == b"s":
+                msleep({1500 if sleeps else 0})
+            box.count += 1
+            return count
+        def boxes_read(file, buf, count, ppos):
+            return simple_read_from_buffer(buf, count, ppos, b"%d\\n" % boxes[0].count)
+        @module_init
+        def boxes_init():
+            proc_create("boxes", 0o666, None, proc_ops(proc_read=boxes_read,
+                                                       proc_write=boxes_write))
+            return 0
+        """))
+    slow = start(home, "proc", "write", "boxes", "s")
+    time.sleep(0.5)
+    assert kmod("proc", "write", "boxes", "f").returncode == 0
+    assert slow.wait(timeout=30) == 0
+    # the sleeper's `box` was brought up to date in place: its += 1 counts the other's
+    assert kmod("proc", "read", "boxes").stdout == "2\n"
