@@ -9,7 +9,7 @@ def strerror(err: int) -> str:
     """glibc's text for a positive errno value (`Unknown error N` past its table)."""
     try:
         return os.strerror(err)
-    except ValueError:
+    except (ValueError, OverflowError):
         return f"Unknown error {err}"
 
 

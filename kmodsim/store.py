@@ -97,6 +97,9 @@ def _cannot_use(what: str, path: Path, err: int) -> StoreError:
     return StoreError(f"kmod: can't use the {what} {path}: {os.strerror(err)}")
 
 
+_FORKED_AWAY: list[sqlite3.Connection] = []  # a forked child's inherited connections
+
+
 class Store:
     """A connection to the machine's database, opened on first use."""
 
@@ -246,6 +249,14 @@ class Store:
                 path.unlink(missing_ok=True)
             except OSError as e:
                 raise _cannot_use("state file", path, e.errno or errno.EIO) from None
+
+    def forget_connection(self) -> None:
+        """In a forked child: leave the parent's connection alone (SQLite's must not cross a
+        fork; closing it here could disturb the parent's locks) and open one of its own on
+        next use. The old one is kept referenced, so it is never closed in this process."""
+        if self._db is not None:
+            _FORKED_AWAY.append(self._db)
+            self._db = None
 
     def close(self) -> None:
         if self._db is not None:

@@ -7,8 +7,6 @@ it may do, as they would for `cat /proc/x` typed without sudo.
 
 from __future__ import annotations
 
-import pickle
-
 from kmodsim.errors import ProcError
 from kmodsim.formats.procmodules import render_proc_modules
 from kmodsim.kernel._current import Kernel
@@ -22,6 +20,7 @@ from kmodsim.kernel.procfs import (
     O_WRONLY,
     ProcState,
     file,
+    load_entry,
     proc_dir_entry,
 )
 from kmodsim.kernel.stacktrace import module_base
@@ -84,7 +83,7 @@ def open_file(k: Kernel, path: str, flags: int) -> OpenFile:
             lm = k.module(owner)
         except KeyError:
             _gone(k, path, owner, "read" if want_read else "write")
-    pde: proc_dir_entry = pickle.loads(blob)
+    pde = load_entry(blob)  # through the store's allow-list unpickler
     ops = pde.proc_ops
     filp = file(pde, flags)
     of = OpenFile(path, pde, lm, filp)

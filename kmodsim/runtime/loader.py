@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from kmodsim.errors import KmodError
 from kmodsim.formats.kmodtools import insmod_failed, insmod_unreadable
+from kmodsim.kernel.debug.watchdog import SoftLockup
+from kmodsim.kernel.errno import MAX_ERRNO
 from kmodsim.kernel.modload import (
     apply_params,
     augment_taints,
@@ -19,9 +21,10 @@ from kmodsim.kernel.modload import (
     resolve_symbols,
 )
 from kmodsim.kernel.module import MODINFO, Module, ModuleState, module_name
-from kmodsim.kernel.panic import KernelFault
+from kmodsim.kernel.panic import KernelFault, die
 from kmodsim.kernel.printk import log
-from kmodsim.runtime import namespace, symbols
+from kmodsim.kernel.stacktrace import frames_from_traceback
+from kmodsim.runtime import guard, namespace, symbols
 from kmodsim.runtime.entry import KernelEntry
 
 MAX_MODULE_BYTES = 16 << 20
@@ -66,12 +69,20 @@ class ModuleImage:
         err = apply_params(k, lm, argv) or do_init_module(k, lm)
         if err:
             free_module(k, lm)
+            if err > MAX_ERRNO:  # glibc takes a return below -4095 for success: nothing said
+                return None
             return insmod_failed(self.typed, err)
         return None
 
     def _top_level_failed(self, k: KernelEntry, e: BaseException) -> KmodError:
         """A name the kernel API doesn't have is the kernel's `Unknown symbol` (a .ko that
         needs a symbol nobody exports); any other failure makes the file unloadable."""
+        lockup = guard.original(e)
+        if isinstance(lockup, SoftLockup):  # a top level that never ends: the watchdog's
+            stand_in = Module(self.name, self.path, "Loading", "", True,
+                              types.ModuleType(self.name))
+            lockup.report(k, stand_in, frames_from_traceback(e.__traceback__, self.path))
+            die(k, lockup.signal)
         symbol = _symbol(e) if isinstance(e, ImportError) else None
         if symbol is not None:
             log(k, 4, f"{self.name}: Unknown symbol {symbol} (err -2)\n")

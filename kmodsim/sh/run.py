@@ -65,6 +65,7 @@ class Shell:
         self.lineno = 0
         self.status = 0
         self.variables: dict[str, str] = {}
+        self.jobs: list[int] = []  # pids of the `&` jobs, for `wait`
 
     # -- messages -----------------------------------------------------------------------
     def error(self, text: str) -> None:
@@ -97,12 +98,17 @@ class Shell:
     def _node(self, line: str, node: bashlex.ast.node) -> None:
         kind = node.kind
         if kind == "list":
+            parts = node.parts
             op = ""
-            for part in node.parts:
+            for i, part in enumerate(parts):
                 if part.kind == "operator":
                     op = part.op
                     continue
                 if (op == "&&" and self.status != 0) or (op == "||" and self.status == 0):
+                    continue
+                after = parts[i + 1] if i + 1 < len(parts) else None
+                if after is not None and after.kind == "operator" and after.op == "&":
+                    self._background(line, part)
                     continue
                 self._node(line, part)
         elif kind == "pipeline":
@@ -112,6 +118,44 @@ class Shell:
         else:
             self.error(f"not supported by kmod sh: {kind}")
             self.status = 2
+
+    def _background(self, line: str, node: bashlex.ast.node) -> None:
+        """`CMD &`: CMD runs at the same time as the lines that follow, as a task of its own:
+        a child of this shell, forked as a shell forks (in a millisecond, so that two writers
+        started together do race). `wait` waits for it."""
+        self.stdout.flush()
+        self.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: its own store connection; the parent's is left untouched
+            status = 1
+            try:
+                self.machine.store.forget_connection()
+                self.jobs = []
+                self._node(line, node)
+                status = self.status
+            except ShellDied as e:
+                status = e.status
+            except BaseException:  # noqa: BLE001 - a child must never return into the parent
+                status = 1
+            finally:
+                try:
+                    self.stdout.flush()
+                    self.stderr.flush()
+                finally:
+                    os._exit(status)
+        self.jobs.append(pid)
+        self.variables["!"] = str(pid)
+        self.status = 0
+
+    def wait_jobs(self) -> int:
+        """`wait`: every background job, done; the status of the last."""
+        status = 0
+        for pid in self.jobs:
+            _, code = os.waitpid(pid, 0)
+            status = os.waitstatus_to_exitcode(code)
+            status = 128 - status if status < 0 else status
+        self.jobs = []
+        return status
 
     # -- commands -------------------------------------------------------------------------
     def _value(self, line: str, part: bashlex.ast.node) -> str:
@@ -191,12 +235,15 @@ class Shell:
             stages.append((argv, redirects, assignments))
         if not stages:
             return
-        if len(stages) == 1 and stages[0][0] and stages[0][0][0] in ("exit", "cd"):
+        if len(stages) == 1 and stages[0][0] and stages[0][0][0] in ("exit", "cd", "wait"):
             self._special(stages[0][0])
             return
         self.status = _Pipeline(self, line, stages).run()
 
     def _special(self, argv: list[str]) -> None:
+        if argv[0] == "wait":
+            self.status = self.wait_jobs()
+            return
         if argv[0] == "exit":
             raise Exit(int(argv[1]) if len(argv) > 1 and argv[1].isdigit() else self.status)
         target = argv[1] if len(argv) > 1 else os.environ.get("HOME", "/")
