@@ -28,7 +28,7 @@ from kmodsim.kernel.procfs import BUILTIN_PROC, ProcState
 from kmodsim.kernel.time import TimeState
 from kmodsim.kernel.timer import TimerState, run_due_timers
 from kmodsim.runtime.entry import KernelEntry
-from kmodsim.runtime.schedule import machine_key
+from kmodsim.runtime.schedule import machine_key, ring_woken
 from kmodsim.store import Store, wipe
 
 if TYPE_CHECKING:
@@ -96,8 +96,7 @@ class Machine:
                 k.finish()
             finally:
                 k.forget_all()
-        k.ring_woken()  # committed: the tasks it woke may run
-        k.close()
+        ring_woken(k)  # committed: the tasks it woke may run
         if self.console is not None:
             lines = k.state(PrintkState).console_lines()
             if lines:

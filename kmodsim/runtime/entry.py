@@ -10,28 +10,21 @@ kmodsim.kernel; adding one adds nothing here.
 from __future__ import annotations
 
 import sqlite3
-import types
 from collections.abc import Callable
-from typing import NoReturn, TypeVar
+from typing import TypeVar
 
-from kmodsim.errors import KmodError
 from kmodsim.kernel import _current
 from kmodsim.kernel._current import State
 from kmodsim.kernel.debug.lockdep import check_return_to_user
-from kmodsim.kernel.debug.watchdog import SoftLockup, Watchdog
+from kmodsim.kernel.debug.watchdog import Watchdog
 from kmodsim.kernel.module import Module, ModuleState
 from kmodsim.kernel.panic import (
     KernelFault,
-    TaskDied,
-    die,
-    hint_for_exception,
-    oops,
-    signal_for,
 )
 from kmodsim.kernel.printk import hint
 from kmodsim.kernel.sched import SchedState, Task
-from kmodsim.kernel.stacktrace import frames_from_traceback
 from kmodsim.runtime import guard, namespace, schedule
+from kmodsim.runtime.faults import report_fault, top_level_failed
 
 S = TypeVar("S", bound=State)
 
@@ -45,11 +38,11 @@ class KernelEntry:
         self.key = key  # the machine's, for the doorbells of sleeping tasks
         self.task = Task(comm, uid)
         self.live: dict[str, Module] = {}  # modules whose code runs in this entry
-        self._doorbell: schedule.Doorbell | None = None
         self.to_ring: set[int] = set()  # tasks to wake once this task's work is committed
-        self._load_meta()
+        self.reload()
 
-    def _load_meta(self) -> None:
+    def reload(self) -> None:
+        """The machine-wide values as stored; subsystem states made afresh on next use."""
         self.meta: dict[str, object] = dict(self.db.execute("SELECT key, value FROM meta"))
         self.meta_dirty: set[str] = set()
         self._states: dict[type, State] = {}
@@ -76,27 +69,10 @@ class KernelEntry:
                                            taints=taints, has_exit=bool(has_exit),
                                            load_order=load_order)
         except (Exception, SystemExit, KernelFault) as error:  # noqa: BLE001
-            self._top_level_failed(name, path, error)
+            top_level_failed(self, name, path, error)
         lm = self.add(module)
         namespace.restore(lm, blob)
         return lm
-
-    def _top_level_failed(self, name: str, path: str, error: BaseException) -> NoReturn:
-        """A loaded module's top level, run again for this command, failed (it depends on
-        something that changed, or loops): the task dies in the module's code, reported as
-        any fault of module code is."""
-        stand_in = Module(name, path, "Live", "", True, types.ModuleType(name))
-        frames = frames_from_traceback(error.__traceback__, path)
-        lockup = guard.original(error)
-        if isinstance(lockup, SoftLockup):
-            lockup.report(self, stand_in, frames)
-            die(self, lockup.signal)
-        oops(self, error, stand_in, frames)
-        hint(self, hint_for_exception(error, frames).replace(
-            "kmodsim: hint: ", "kmodsim: hint: the module's top level, run again for this "
-                               "command, raised ", 1))
-        die(self, signal_for(error))
-        raise AssertionError("die() returns only by raising")
 
     def add(self, lm: Module) -> Module:
         self.live[lm.name] = lm
@@ -128,7 +104,7 @@ class KernelEntry:
             if error is None and watchdog.lockup is None and not watchdog.faults:
                 result, error = guard.c_value(kind, result, lm.path)
             if error is not None or watchdog.lockup is not None or watchdog.faults:
-                self._fault(lm, watchdog, error)
+                report_fault(self, lm, watchdog, error)
                 return None
         finally:
             task.watchdog = outer
@@ -138,67 +114,10 @@ class KernelEntry:
         check_return_to_user(self)
         return result
 
-    def _fault(self, lm: Module, watchdog: Watchdog, error: BaseException | None) -> None:
-        """The kernel's report of what module code did; the task dies (TaskDied), unless the
-        fault is one the kernel lives with (a WARN-like KernelFault)."""
-        if isinstance(error, (KmodError, TaskDied)) and watchdog.lockup is None:
-            raise error  # the kernel's own verdict, raised by an API call in module code
-        if watchdog.lockup is not None:  # it was reported when it fired, whatever came after
-            fault: BaseException = watchdog.lockup
-            error = error if isinstance(error, SoftLockup) else fault
-        else:
-            fault = error if error is not None else watchdog.faults[0]
-        frames = frames_from_traceback((error or fault).__traceback__, lm.path)
-        if guard.is_kernel_fault(fault):
-            assert isinstance(fault, KernelFault)
-            fault.report(self, lm, frames)
-            if fault.kills:
-                die(self, fault.signal)
-            return
-        shown, _ = guard.printable(fault, lm.path)
-        oops(self, shown, lm, frames)
-        hint(self, hint_for_exception(shown, frames))
-        die(self, signal_for(shown))
-
     # -- sleeping -------------------------------------------------------------------------
     def schedule(self, channels: tuple[str, ...], timeout: float | None,
                  interruptible: bool) -> str:
         return schedule.sleep(self, channels, timeout, interruptible)
-
-    def doorbell(self) -> schedule.Doorbell:
-        if self._doorbell is None:
-            self._doorbell = schedule.Doorbell(self.key, self.task.pid)
-        return self._doorbell
-
-    def register_wait(self, channels: tuple[str, ...]) -> None:
-        if channels:
-            self.state(SchedState).register(self.task.pid, channels)
-
-    def checkpoint(self) -> None:
-        """What the task did so far, saved (its commit comes next)."""
-        self.finish()
-
-    def ring_woken(self) -> None:
-        schedule.ring(self.key, self.to_ring)
-        self.to_ring = set()
-
-    def close(self) -> None:
-        if self._doorbell is not None:
-            self._doorbell.close()
-            self._doorbell = None
-
-    def catch_up(self) -> None:
-        """Awake again, the store retaken: what other tasks did meanwhile, seen in place."""
-        self._load_meta()
-        self.state(SchedState).unregister(self.task.pid)
-        modules = self.state(ModuleState)
-        for lm in list(self.live.values()):
-            row = modules.row(lm.name)
-            if row is None:  # removed meanwhile: nothing of it is saved again
-                lm.dirty = False
-                continue
-            namespace.catch_up(lm, row[6])
-            lm.stored = (row[1], row[2])
 
     # -- ending the entry -------------------------------------------------------------------
     def finish(self) -> None:

@@ -16,6 +16,9 @@ import time
 from typing import TYPE_CHECKING
 
 from kmodsim import store
+from kmodsim.kernel.module import ModuleState
+from kmodsim.kernel.sched import SchedState
+from kmodsim.runtime import namespace
 
 if TYPE_CHECKING:
     from kmodsim.runtime.entry import KernelEntry
@@ -70,6 +73,17 @@ def ring(key: str, pids: set[int]) -> None:
                 pass
 
 
+_doorbell: Doorbell | None = None  # this process's; a forked child makes its own
+_doorbell_pid = 0
+
+
+def _own_doorbell(k: KernelEntry) -> Doorbell:
+    global _doorbell, _doorbell_pid
+    if _doorbell is None or _doorbell_pid != os.getpid():
+        _doorbell, _doorbell_pid = Doorbell(k.key, os.getpid()), os.getpid()
+    return _doorbell
+
+
 def sleep(k: KernelEntry, channels: tuple[str, ...], timeout: float | None,
           interruptible: bool) -> str:
     """Sleep until woken on one of `channels`, until `timeout` seconds pass, or (when
@@ -78,19 +92,40 @@ def sleep(k: KernelEntry, channels: tuple[str, ...], timeout: float | None,
     watchdog = task.watchdog
     if watchdog is not None:
         watchdog.pause()
-    doorbell = k.doorbell() if channels else None  # bound before anyone may ring it
-    k.register_wait(channels)
-    k.checkpoint()
-    store.release(k.db)
-    k.ring_woken()
+    doorbell = _own_doorbell(k) if channels else None  # bound before anyone may ring it
+    if channels:
+        k.state(SchedState).register(task.pid, channels)
+    k.finish()  # what the task did so far ...
+    store.release(k.db)  # ... commits, and other tasks may run
+    ring_woken(k)
     try:
         outcome = _block(doorbell, timeout, interruptible, task)
     finally:
         store.retake(k.db)
-        k.catch_up()
+        catch_up(k)
         if watchdog is not None:
             watchdog.resume()
     return outcome
+
+
+def ring_woken(k: KernelEntry) -> None:
+    """Once the task's work is committed: wake the tasks it woke."""
+    ring(k.key, k.to_ring)
+    k.to_ring = set()
+
+
+def catch_up(k: KernelEntry) -> None:
+    """Awake again, the store retaken: what other tasks did meanwhile, seen in place."""
+    k.reload()
+    k.state(SchedState).unregister(k.task.pid)
+    modules = k.state(ModuleState)
+    for lm in list(k.live.values()):
+        row = modules.row(lm.name)
+        if row is None:  # removed meanwhile: nothing of it is saved again
+            lm.dirty = False
+            continue
+        namespace.catch_up(lm, row[6])
+        lm.stored = (row[1], row[2])
 
 
 def _block(doorbell: Doorbell | None, timeout: float | None, interruptible: bool,
