@@ -13,16 +13,16 @@ from kmodsim.errors import ProcError
 from kmodsim.kernel._current import Kernel
 from kmodsim.kernel.errno import EIO
 from kmodsim.kernel.fs import open_file, read, release, write
-from kmodsim.kernel.procfs import O_RDONLY, O_WRONLY
+from kmodsim.kernel.procfs import O_NONBLOCK, O_RDONLY, O_WRONLY
 
 CAT_COUNT = 128 * 1024  # coreutils cat reads with a 128 KiB buffer
 RUNAWAY_BYTES = 1024 * 1024
 RUNAWAY_CALLS = 10_000
 
 
-def cat(k: Kernel, path: str) -> bytes:
+def cat(k: Kernel, path: str, nonblock: bool = False) -> bytes:
     """`cat /proc/PATH`: read until 0. A ProcError carries what was read before it."""
-    of = open_file(k, path, O_RDONLY)
+    of = open_file(k, path, O_RDONLY | (O_NONBLOCK if nonblock else 0))
     if of.builtin is not None:
         return of.builtin
     out = bytearray()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from kmodsim.kernel import fs
 from kmodsim.kernel._current import Kernel
-from kmodsim.kernel.procfs import O_RDONLY, O_RDWR, O_WRONLY
+from kmodsim.kernel.procfs import O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY
 from kmodsim.store import load_blob
 
 if TYPE_CHECKING:
@@ -22,12 +22,15 @@ BUFSIZE = 8192  # what Python's own buffered files ask read(2) for
 
 
 class ProcFile:
-    def __init__(self, machine: Machine, path: str, mode: str = "r") -> None:
+    def __init__(self, machine: Machine, path: str, mode: str = "r",
+                 nonblock: bool = False) -> None:
         self._machine = machine
         self.name = path
         self._binary = "b" in mode
         plus = "+" in mode
         flags = O_RDWR if plus else O_WRONLY if mode[0] in "wa" else O_RDONLY
+        if nonblock:  # O_NONBLOCK: a handler that would sleep returns -EAGAIN instead
+            flags |= O_NONBLOCK
         self._path = fs.normalize(path)
         self._buffer = b""
         self.closed = False

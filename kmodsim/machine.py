@@ -166,13 +166,14 @@ class Machine:
             paths = k.state(ProcState).paths()
         return sorted(set(paths) | BUILTIN_PROC)
 
-    def proc_read(self, path: str) -> bytes:
-        """`cat /proc/PATH`: read calls until 0. ProcError carries what was read before it."""
+    def proc_read(self, path: str, nonblock: bool = False) -> bytes:
+        """`cat /proc/PATH`: read calls until 0. ProcError carries what was read before it.
+        `nonblock`: opened O_NONBLOCK (a handler that would sleep says -EAGAIN)."""
         from kmodsim import coreutils
         from kmodsim.kernel.fs import normalize
 
         with self._kernel() as k:
-            return coreutils.cat(k, normalize(path))
+            return coreutils.cat(k, normalize(path), nonblock)
 
     def proc_write(self, path: str, data: bytes) -> int:
         """`echo DATA > /proc/PATH` (DATA already with its newline): one open, writes, close."""
@@ -182,11 +183,12 @@ class Machine:
         with self._kernel() as k:
             return coreutils.echo(k, normalize(path), data)
 
-    def open(self, path: str, mode: str = "r") -> ProcFile:
-        """A user program's open() of a /proc file (see kmodsim.userspace)."""
+    def open(self, path: str, mode: str = "r", nonblock: bool = False) -> ProcFile:
+        """A user program's open() of a /proc file (see kmodsim.userspace); `nonblock`:
+        O_NONBLOCK. While it is open, the module is in use."""
         from kmodsim.files import ProcFile
 
-        return ProcFile(self, path, mode)
+        return ProcFile(self, path, mode, nonblock)
 
     # -- the ring buffer -------------------------------------------------------------------
     def log_records(self, after_seq: int | None = None) -> list[Record]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -262,3 +263,51 @@ def test_a_local_holding_a_module_object_sees_other_tasks_changes(kmod, home, mo
     assert slow.wait(timeout=30) == 0
     # the sleeper's `box` was brought up to date in place: its += 1 counts the other's
     assert kmod("proc", "read", "boxes").stdout == "2\n"
+
+
+def test_a_nonblocking_read_that_would_sleep_gets_eagain(kmod, module_file):
+    kmod("insmod", module_file("mailbox", MAILBOX.replace(
+        "        if wait_event_interruptible(arrived, lambda: message):",
+        "        if not message and file.f_flags & O_NONBLOCK:\n"
+        "            return -EAGAIN\n"
+        "        if wait_event_interruptible(arrived, lambda: message):")))
+    r = kmod("proc", "read", "--nonblock", "mailbox")
+    assert (r.returncode, r.stderr) == (1, "kmod: /proc/mailbox: Resource temporarily "
+                                           "unavailable\n")
+
+
+def test_a_file_held_open_keeps_its_module_in_use(kmod, home, module_file):
+    kmod("insmod", module_file("mailbox", MAILBOX))
+    program = ("import sys, time\n"
+               "from kmodsim.machine import Machine\n"
+               "f = Machine(sys.argv[1]).open('/proc/mailbox', 'w')\n"
+               "print('open', flush=True)\n"
+               "sys.stdin.readline()\n"
+               "f.close()\n")
+    user = subprocess.Popen([sys.executable, "-c", program, str(home)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert user.stdout.readline() == "open\n"
+        assert kmod("lsmod").stdout.splitlines()[1] == "mailbox                12288  1"
+        assert kmod("rmmod", "mailbox").stderr == "rmmod: ERROR: Module mailbox is in use\n"
+        user.stdin.write("\n")
+        user.stdin.flush()
+        assert user.wait(timeout=30) == 0
+    finally:
+        user.kill()
+    assert kmod("rmmod", "mailbox").returncode == 0  # closed: no longer in use
+
+
+def test_a_killed_program_closes_its_files(kmod, home, module_file):
+    kmod("insmod", module_file("mailbox", MAILBOX))
+    program = ("import sys, time\n"
+               "from kmodsim.machine import Machine\n"
+               "f = Machine(sys.argv[1]).open('/proc/mailbox', 'w')\n"
+               "print('open', flush=True)\n"
+               "time.sleep(60)\n")
+    user = subprocess.Popen([sys.executable, "-c", program, str(home)],
+                            stdout=subprocess.PIPE, text=True)
+    assert user.stdout.readline() == "open\n"
+    user.kill()
+    user.wait()
+    assert kmod("rmmod", "mailbox").returncode == 0  # the kernel closed them at its exit

@@ -24,12 +24,14 @@ def ls() -> None:
 
 
 @command.command("read")
+@click.option("--nonblock", is_flag=True,
+              help="Open with O_NONBLOCK: a read that would sleep fails with EAGAIN.")
 @click.argument("name")
-def read(name: str) -> None:
+def read(name: str, nonblock: bool) -> None:
     """Like `cat /proc/NAME`: read until end of file, bytes to standard output."""
     try:
         with get_machine().as_program("cat") as machine:
-            data = machine.proc_read(as_name(name))
+            data = machine.proc_read(as_name(name), nonblock)
     except ProcError as e:
         _write(getattr(e, "partial", b""))
         raise

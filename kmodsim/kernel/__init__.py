@@ -100,6 +100,7 @@ from kmodsim.kernel.procfs import (
     GLOBAL_ROOT_GID,
     GLOBAL_ROOT_UID,
     O_APPEND,
+    O_NONBLOCK,
     O_RDONLY,
     O_RDWR,
     O_WRONLY,

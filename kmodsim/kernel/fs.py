@@ -87,10 +87,12 @@ def open_file(k: Kernel, path: str, flags: int) -> OpenFile:
     ops = pde.proc_ops
     filp = file(pde, flags)
     of = OpenFile(path, pde, lm, filp)
-    if ops.proc_open is not None and lm is not None:
+    if ops is not None and ops.proc_open is not None and lm is not None:
         ret = k.call(lm, "open", ops.proc_open, filp.f_inode, filp)
         if isinstance(ret, int) and ret < 0:
             raise ProcError(path, -ret)
+    if lm is not None:  # try_module_get(): an open file keeps its module in use
+        k.state(ModuleState).file_opened(lm.name, k.task.pid)
     return of
 
 
@@ -139,8 +141,11 @@ def release(k: Kernel, of: OpenFile) -> None:
     if of.pde is None or of.lm is None or of.filp is None:
         return
     fn = of.pde.proc_ops.proc_release if of.pde.proc_ops else None
-    if fn is not None:
-        k.call(of.lm, "release", fn, of.filp.f_inode, of.filp)
+    try:
+        if fn is not None:
+            k.call(of.lm, "release", fn, of.filp.f_inode, of.filp)
+    finally:
+        k.state(ModuleState).file_closed(of.lm.name, k.task.pid)  # module_put()
 
 
 def _result(path: str, ret: object, count: int) -> int:

@@ -274,8 +274,36 @@ class ModuleState(State):
             "LEFT JOIN module_memory USING (name) WHERE name=?", (name,)).fetchone()
 
     def refcnt(self, name: str) -> int:
+        """The module's references: its users and its init, and files of it open now."""
         row = self.k.db.execute("SELECT refcnt FROM modules WHERE name=?", (name,)).fetchone()
-        return 0 if row is None else int(row[0])
+        return 0 if row is None else int(row[0]) + self.open_files(name)
+
+    # -- files of the module open in user space (try_module_get / module_put) ------------
+    def _opens(self) -> dict[str, dict[str, int]]:
+        return json.loads(str(self.var("opens", "{}")))
+
+    def file_opened(self, name: str, pid: int) -> None:
+        opens = self._opens()
+        by_pid = opens.setdefault(name, {})
+        by_pid[str(pid)] = by_pid.get(str(pid), 0) + 1
+        self.set_var("opens", json.dumps(opens))
+
+    def file_closed(self, name: str, pid: int) -> None:
+        opens = self._opens()
+        by_pid = opens.get(name, {})
+        if by_pid.get(str(pid), 0) > 1:
+            by_pid[str(pid)] -= 1
+        else:
+            by_pid.pop(str(pid), None)
+            if not by_pid:
+                opens.pop(name, None)
+        self.set_var("opens", json.dumps(opens))
+
+    def open_files(self, name: str) -> int:
+        """Files of `name` open in processes still running (a process that died closed
+        its files, as the kernel closes them at exit)."""
+        by_pid = self._opens().get(name) if self.var("opens") else None
+        return sum(n for pid, n in (by_pid or {}).items() if _alive(int(pid)))
 
     def set_refcnt(self, name: str, refcnt: int) -> None:
         self.k.db.execute("UPDATE modules SET refcnt=? WHERE name=?", (refcnt, name))
@@ -312,8 +340,9 @@ class ModuleState(State):
         rows = self.k.db.execute("SELECT name, size, refcnt, state, taints, has_exit "
                                  "FROM modules ORDER BY load_order DESC").fetchall()
         live = self.k.live
-        return [(n, sz, rc, live[n].state, live[n].taints, ex) if n in live else
-                (n, sz, rc, st, t, ex) for n, sz, rc, st, t, ex in rows]
+        opened = self.open_files if self.var("opens") else (lambda name: 0)
+        return [(n, sz, rc + opened(n), live[n].state, live[n].taints, ex) if n in live else
+                (n, sz, rc + opened(n), st, t, ex) for n, sz, rc, st, t, ex in rows]
 
     # -- exported symbols and who uses them ----------------------------------------------
     def exports(self) -> dict[str, list]:
@@ -363,6 +392,16 @@ class ModuleState(State):
                 self.k.db.execute("UPDATE modules SET state=?, taints=? WHERE name=?",
                                   (lm.state, lm.taints, lm.name))
                 lm.stored = (lm.state, lm.taints)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def taint(k: Kernel) -> int:
