@@ -28,6 +28,7 @@ from kmodsim.kernel.procfs import BUILTIN_PROC, ProcState
 from kmodsim.kernel.time import TimeState
 from kmodsim.kernel.timer import TimerState, run_due_timers
 from kmodsim.runtime.entry import KernelEntry
+from kmodsim.runtime.namespace import keep
 from kmodsim.runtime.schedule import machine_key, ring_woken
 from kmodsim.store import Store, wipe
 
@@ -95,7 +96,8 @@ class Machine:
             try:
                 k.finish()
             finally:
-                k.forget_all()
+                ran = k.forget_all()
+        keep(ran, k.codes)  # committed: this process may go on with these namespaces
         ring_woken(k)  # committed: the tasks it woke may run
         if self.console is not None:
             lines = k.state(PrintkState).console_lines()

@@ -473,9 +473,15 @@ _SAFE_GLOBALS = {
 } | {("copyreg", "_reconstructor"), ("copyreg", "__newobj__"), ("enum", "Enum")}
 
 
+_TRUSTED_PREFIXES = tuple(package + "." for package in _TRUSTED_PACKAGES)
+# the kernel's own names never change within a process: their verdict is kept (a module's
+# names are looked at every time: the same name may be another module image's next time)
+_KERNEL_VERDICTS: dict[tuple[str, str], object] = {}
+
+
 def _trusted(module: object) -> bool:
-    return isinstance(module, str) and any(
-        module == package or module.startswith(package + ".") for package in _TRUSTED_PACKAGES)
+    return isinstance(module, str) and (module in _TRUSTED_PACKAGES
+                                        or module.startswith(_TRUSTED_PREFIXES))
 
 
 class BlobUnpickler(pickle.Unpickler):
@@ -485,6 +491,9 @@ class BlobUnpickler(pickle.Unpickler):
     three are refused."""
 
     def find_class(self, module: str, name: str) -> object:
+        kept = _KERNEL_VERDICTS.get((module, name))
+        if kept is not None:
+            return kept
         if (module, name) in _SAFE_GLOBALS:
             return super().find_class(module, name)
         if _trusted(module) and "." not in name and not name.startswith("__"):
@@ -495,6 +504,8 @@ class BlobUnpickler(pickle.Unpickler):
             owner = getattr(found, "__module__", None) if isinstance(found, type) or callable(
                 found) else type(found).__module__
             if found is not None and not isinstance(found, type(pickle)) and _trusted(owner):
+                if module.startswith("kmodsim.kernel"):
+                    _KERNEL_VERDICTS[(module, name)] = found
                 return found
         raise pickle.UnpicklingError(f"refusing to load {module}.{name} from the state store")
 

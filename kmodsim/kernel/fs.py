@@ -92,7 +92,7 @@ def open_file(k: Kernel, path: str, flags: int) -> OpenFile:
         if isinstance(ret, int) and ret < 0:
             raise ProcError(path, -ret)
     if lm is not None:  # try_module_get(): an open file keeps its module in use
-        k.state(ModuleState).file_opened(lm.name, k.task.pid)
+        k.state(ModuleState).file_opened(lm.name)
     return of
 
 
@@ -145,7 +145,7 @@ def release(k: Kernel, of: OpenFile) -> None:
         if fn is not None:
             k.call(of.lm, "release", fn, of.filp.f_inode, of.filp)
     finally:
-        k.state(ModuleState).file_closed(of.lm.name, k.task.pid)  # module_put()
+        k.state(ModuleState).file_closed(of.lm.name)  # module_put()
 
 
 def _result(path: str, ret: object, count: int) -> int:

@@ -19,6 +19,17 @@ from typing import TypeVar
 from kmodsim.formats.procmodules import module_flags
 from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel, State
+from kmodsim.kernel.params import (
+    STANDARD_OPS,
+    TYPE_NAMES,
+    kernel_param,
+    kernel_param_ops,
+    kparam_array,
+    kparam_string,
+    param_array_ops,
+    param_ops_string,
+    param_ref,
+)
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -81,24 +92,79 @@ _PY_TYPES = {int: "int", str: "charp", bool: "bool"}
 
 
 def _param_type(ptype: object) -> str:
+    """The parameter type's name: C's (a string or kmodsim.kernel's `long`, `ushort`…) or
+    Python's int (int), str (charp) and bool (bool)."""
     name = _PY_TYPES.get(ptype, ptype)  # type: ignore[call-overload]
     if not isinstance(name, str):
-        raise TypeError(f"module_param: unknown type {ptype!r}; use a C type name such as 'int'")
+        name = getattr(ptype, "name", None)  # a C type from kmodsim.kernel.ctype
+    if isinstance(name, str):
+        name = TYPE_NAMES.get(name, name)
+    if not isinstance(name, str) or name not in STANDARD_OPS:
+        raise TypeError(f"module_param: unknown type {ptype!r}; use a C type name: byte, "
+                        f"short, ushort, int, uint, long, ulong, ullong, charp, bool, "
+                        f"invbool, hexint")
     return name
+
+
+def _declare(ns: dict, kp: kernel_param) -> None:
+    ns.setdefault(PARAMS, {})[kp.name] = kp
+    if kp.ptype is not None:
+        _modinfo(ns, "parmtype", f"{kp.name}:{kp.ptype}")
 
 
 def module_param(name: str, type: object, perm: int) -> None:
     """`module_param(myint, int, 0644)`: the variable named `name` becomes settable at insmod."""
+    module_param_named_in(_module_globals(), name, name, type, perm)
+
+
+def module_param_named(name: str, value: str, type: object, perm: int) -> None:
+    """`module_param_named(name, var, int, 0644)`: parameter `name` sets the variable named
+    `value` (pass its name as a string)."""
+    module_param_named_in(_module_globals(), name, value, type, perm)
+
+
+def module_param_named_in(ns: dict, name: str, value: str, type: object, perm: int) -> None:
+    ptype = _param_type(type)
+    _declare(ns, kernel_param(name, STANDARD_OPS[ptype], perm, param_ref(ns, value), ptype))
+
+
+def module_param_cb(name: str, ops: kernel_param_ops, arg: object, perm: int) -> None:
+    """`module_param_cb(name, &ops, &var, 0644)`: a parameter whose set and get are the
+    module's own functions (ops.set(val, kp), ops.get(buffer, kp)). `arg` is where the value
+    lives: the variable's name (`kp.arg.value` is then the variable), or any object."""
     ns = _module_globals()
-    ns.setdefault(PARAMS, {})[name] = (_param_type(type), perm, None)
-    _modinfo(ns, "parmtype", f"{name}:{_param_type(type)}")
+    if not isinstance(ops, kernel_param_ops):
+        raise TypeError("module_param_cb: ops must be a kernel_param_ops(set=..., get=...)")
+    _declare(ns, kernel_param(name, ops, perm, param_ref(ns, arg) if isinstance(arg, str)
+                              else arg))
+
+
+def module_param_string(name: str, string: str, len: int, perm: int) -> None:
+    """`module_param_string(name, buf, sizeof(buf), 0644)`: a string copied into the
+    variable named `string` (a bytearray of `len` bytes, or a str) if it fits with its NUL."""
+    ns = _module_globals()
+    kp = kernel_param(name, param_ops_string, perm, None, "string")
+    kp.str = kparam_string(int(len), param_ref(ns, string))
+    _declare(ns, kp)
 
 
 def module_param_array(name: str, type: object, nump: str | None, perm: int) -> None:
     """`module_param_array(arr, int, &argc, 0)`: pass the counter's variable name as a string."""
-    ns = _module_globals()
-    ns.setdefault(PARAMS, {})[name] = (_param_type(type), perm, nump or "")
-    _modinfo(ns, "parmtype", f"{name}:array of {_param_type(type)}")
+    module_param_array_named_in(_module_globals(), name, name, type, nump, perm)
+
+
+def module_param_array_named(name: str, array: str, type: object, nump: str | None,
+                             perm: int) -> None:
+    module_param_array_named_in(_module_globals(), name, array, type, nump, perm)
+
+
+def module_param_array_named_in(ns: dict, name: str, array: str, type: object,
+                                nump: str | None, perm: int) -> None:
+    ptype = _param_type(type)
+    kp = kernel_param(name, param_array_ops, perm, None, f"array of {ptype}")
+    kp.arr = kparam_array(param_ref(ns, array), param_ref(ns, nump) if nump else None,
+                          STANDARD_OPS[ptype], ptype)
+    _declare(ns, kp)
 
 
 def EXPORT_SYMBOL(symbol: object) -> None:
@@ -260,6 +326,10 @@ class ModuleState(State):
 
     PREFIX = "module"
 
+    def __init__(self, k: Kernel) -> None:
+        super().__init__(k)
+        self.opened: dict[str, int] = {}  # files opened (closed: negative) in this entry
+
     @property
     def taint(self) -> int:
         return self.int_var("taint")
@@ -282,28 +352,36 @@ class ModuleState(State):
     def _opens(self) -> dict[str, dict[str, int]]:
         return json.loads(str(self.var("opens", "{}")))
 
-    def file_opened(self, name: str, pid: int) -> None:
-        opens = self._opens()
-        by_pid = opens.setdefault(name, {})
-        by_pid[str(pid)] = by_pid.get(str(pid), 0) + 1
-        self.set_var("opens", json.dumps(opens))
+    def file_opened(self, name: str) -> None:
+        self.opened[name] = self.opened.get(name, 0) + 1
 
-    def file_closed(self, name: str, pid: int) -> None:
-        opens = self._opens()
-        by_pid = opens.get(name, {})
-        if by_pid.get(str(pid), 0) > 1:
-            by_pid[str(pid)] -= 1
-        else:
-            by_pid.pop(str(pid), None)
-            if not by_pid:
-                opens.pop(name, None)
-        self.set_var("opens", json.dumps(opens))
+    def file_closed(self, name: str) -> None:
+        self.opened[name] = self.opened.get(name, 0) - 1
 
     def open_files(self, name: str) -> int:
         """Files of `name` open in processes still running (a process that died closed
-        its files, as the kernel closes them at exit)."""
+        its files, as the kernel closes them at exit), this task's included."""
         by_pid = self._opens().get(name) if self.var("opens") else None
-        return sum(n for pid, n in (by_pid or {}).items() if _alive(int(pid)))
+        stored = sum(n for pid, n in (by_pid or {}).items() if _alive(int(pid)))
+        return stored + self.opened.get(name, 0)
+
+    def _store_opens(self) -> None:
+        """The files this task still has open, kept for other tasks to see (a file opened
+        and closed within one kernel entry never needs to be)."""
+        changed = {name: n for name, n in self.opened.items() if n}
+        self.opened = {}
+        if not changed:
+            return
+        opens = self._opens()
+        pid = str(self.k.task.pid)
+        for name, n in changed.items():
+            by_pid = opens.setdefault(name, {})
+            by_pid[pid] = by_pid.get(pid, 0) + n
+            if by_pid[pid] <= 0:
+                del by_pid[pid]
+            if not by_pid:
+                del opens[name]
+        self.set_var("opens", json.dumps(opens))
 
     def set_refcnt(self, name: str, refcnt: int) -> None:
         self.k.db.execute("UPDATE modules SET refcnt=? WHERE name=?", (refcnt, name))
@@ -340,7 +418,7 @@ class ModuleState(State):
         rows = self.k.db.execute("SELECT name, size, refcnt, state, taints, has_exit "
                                  "FROM modules ORDER BY load_order DESC").fetchall()
         live = self.k.live
-        opened = self.open_files if self.var("opens") else (lambda name: 0)
+        opened = self.open_files if self.var("opens") or self.opened else (lambda name: 0)
         return [(n, sz, rc + opened(n), live[n].state, live[n].taints, ex) if n in live else
                 (n, sz, rc + opened(n), st, t, ex) for n, sz, rc, st, t, ex in rows]
 
@@ -387,6 +465,8 @@ class ModuleState(State):
         return " ".join(words)
 
     def save(self) -> None:
+        if self.opened:
+            self._store_opens()
         for lm in self.k.live.values():
             if (lm.state, lm.taints) != lm.stored:
                 self.k.db.execute("UPDATE modules SET state=?, taints=? WHERE name=?",

@@ -260,16 +260,8 @@ class ProcState(State):
         """(owner, is_dir, mode, pickled entry) of /proc/PATH, or None. The entry is known to
         hold only what load_entry() accepts (a forged one is a damaged store): unpickle it
         with load_entry()."""
-        row = self.k.db.execute("SELECT module, is_dir, mode, data FROM proc_entries "
-                                "WHERE path=?", (path,)).fetchone()
-        if row is not None and row[3] is not None:
-            if row[0]:
-                try:  # the entry names the module's handlers: its code must be there
-                    self.k.module(row[0])
-                except KeyError:
-                    return row  # gone with its module: the entry is never unpickled
-            load_entry(row[3])
-        return row
+        return self.k.db.execute("SELECT module, is_dir, mode, data FROM proc_entries "
+                                 "WHERE path=?", (path,)).fetchone()
 
     def paths(self) -> list[str]:
         return [r[0] for r in self.k.db.execute("SELECT path FROM proc_entries")]

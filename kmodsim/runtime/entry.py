@@ -39,6 +39,7 @@ class KernelEntry:
         self.task = Task(comm, uid)
         self.live: dict[str, Module] = {}  # modules whose code runs in this entry
         self.to_ring: set[int] = set()  # tasks to wake once this task's work is committed
+        self.codes: dict[str, bytes] = {}  # the stored code of each module brought in
         self.reload()
 
     def reload(self) -> None:
@@ -64,6 +65,12 @@ class KernelEntry:
         if row is None:
             raise KeyError(name)
         path, state, taints, has_exit, load_order, code, blob = row
+        kept = namespace.reuse(name, code, blob)
+        if kept is not None:
+            kept.state, kept.taints, kept.load_order = state, taints, load_order
+            kept.stored = (state, taints)
+            self.codes[name] = code
+            return self.add(kept)
         try:
             module = namespace.instantiate(name, path, namespace.code_of(code), state=state,
                                            taints=taints, has_exit=bool(has_exit),
@@ -72,6 +79,7 @@ class KernelEntry:
             top_level_failed(self, name, path, error)
         lm = self.add(module)
         namespace.restore(lm, blob)
+        self.codes[name] = code
         return lm
 
     def add(self, lm: Module) -> Module:
@@ -83,9 +91,12 @@ class KernelEntry:
         self.live.pop(name, None)
         namespace.drop(name)
 
-    def forget_all(self) -> None:
+    def forget_all(self) -> list[Module]:
+        """Drop every namespace of this entry; the modules they were."""
+        modules = list(self.live.values())
         for name in list(self.live):
             self.forget(name)
+        return modules
 
     # -- running module code -----------------------------------------------------------------
     def call(self, lm: Module, kind: str, fn: Callable, *args: object) -> object:

@@ -116,3 +116,31 @@ def save(k: Kernel, lm: Module) -> None:
 
 def drop(name: str) -> None:
     sys.modules.pop(LIVE_PREFIX + name, None)
+    _KEPT.pop(name, None)
+
+
+# A process that makes many kernel entries (batch, the Python API) keeps each module's
+# namespace from one to the next, as long as the store holds exactly the code and memory it
+# committed: no other process changed them, so running the code again and unpickling the
+# memory would only rebuild the same objects.
+_KEPT: dict[str, tuple[bytes, Module]] = {}
+
+
+def keep(modules: list[Module], codes: dict[str, bytes]) -> None:
+    """After a commit: these namespaces are what the store now holds."""
+    for lm in modules:
+        code = codes.get(lm.name)
+        if code is not None and lm.blob is not None:
+            _KEPT[lm.name] = (code, lm)
+
+
+def reuse(name: str, code: bytes, blob: bytes | None) -> Module | None:
+    """The namespace kept from this process's last entry, if the store still holds what it
+    committed then (else None, and it is dropped)."""
+    kept = _KEPT.pop(name, None)
+    if kept is None or kept[0] != code or kept[1].blob != blob or blob is None:
+        return None
+    lm = kept[1]
+    sys.modules[LIVE_PREFIX + name] = lm.module
+    lm.dirty = False
+    return lm

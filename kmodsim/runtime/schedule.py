@@ -9,10 +9,9 @@ abstract socket with its process.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import socket
 import time
+import zlib
 from typing import TYPE_CHECKING
 
 from kmodsim import store
@@ -27,8 +26,10 @@ WOKEN, TIMED_OUT, SIGNALLED = "woken", "timeout", "signal"
 
 
 def machine_key(path: object) -> str:
-    """Doorbells of one machine (store file) are apart from every other machine's."""
-    return hashlib.blake2b(os.fsencode(str(path)), digest_size=6).hexdigest()
+    """Doorbells of one machine (store file) are apart from every other machine's. (zlib,
+    not hashlib: every command computes it, and hashlib costs a command milliseconds.)"""
+    raw = os.fsencode(str(path))
+    return f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}"
 
 
 def _address(key: str, pid: int) -> bytes:
@@ -39,6 +40,8 @@ class Doorbell:
     """What a sleeping task blocks on until another task rings it."""
 
     def __init__(self, key: str, pid: int) -> None:
+        import socket  # only a task that sleeps on a channel needs one
+
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(_address(key, pid))
 
@@ -47,7 +50,7 @@ class Doorbell:
         self.sock.settimeout(timeout)
         try:
             self.sock.recv(64)
-        except TimeoutError:
+        except TimeoutError:  # socket.timeout
             return False
         self.sock.setblocking(False)
         try:
@@ -65,6 +68,8 @@ def ring(key: str, pids: set[int]) -> None:
     """Wake these tasks (after the waker's commit); a task that is gone is skipped."""
     if not pids:
         return
+    import socket
+
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
         for pid in pids:
             try:
