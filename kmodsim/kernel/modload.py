@@ -9,6 +9,7 @@ import builtins
 from kmodsim.formats.procmodules import module_flags
 from kmodsim.kernel._current import Kernel
 from kmodsim.kernel.debug.kmemleak import report_leaks
+from kmodsim.kernel.errno import EINVAL, ENOENT, ENOSPC
 from kmodsim.kernel.module import (
     EXPORTS,
     MODINFO,
@@ -22,7 +23,7 @@ from kmodsim.kernel.module import (
     SymbolRef,
     add_module_taint,
 )
-from kmodsim.kernel.params import ParamError, parse_value, split_args
+from kmodsim.kernel.params import KERNEL_PARAM_OPS_FL_NOARG, kernel_param, parameq, parse_args
 from kmodsim.kernel.printk import log, log_lines
 from kmodsim.kernel.stacktrace import dump_stack
 
@@ -70,6 +71,7 @@ def resolve_symbols(k: Kernel, lm: Module, needed: set[str], api: dict) -> list[
             exports = state.exports()
         if name in exports and exports[name][0] != lm.name:
             lm.ns[name] = SymbolRef(exports[name][0], name)
+            lm.data_names.add(name)  # kept with its memory: the link outlives this entry
             continue
         missing.append(name)
     for name in missing:
@@ -93,32 +95,34 @@ _BUILTINS = set(dir(builtins)) | {"__file__", "__name__", "__builtins__", "__doc
 
 
 def apply_params(k: Kernel, lm: Module, argv: list[str]) -> int:
-    """parse_args(): set module parameters before init; 0 or an errno."""
-    declared: dict = lm.ns.get(PARAMS, {})
-    for a in split_args(argv):
-        if a.name not in declared:
-            log(k, 4, f"{lm.name}: unknown parameter '{a.name}' ignored\n")
+    """parse_args() over what insmod hands the kernel (its words joined by spaces, as kmod's
+    insmod joins them): each parameter's set operation runs in turn, before init. 0, or the
+    errno of the last that failed (each failure logged as kernel/params.c logs it)."""
+    declared: dict[str, kernel_param] = lm.ns.get(PARAMS, {})
+    err = 0
+    for param, val in parse_args(" ".join(argv)):
+        kp = next((p for name, p in declared.items() if parameq(param, name)), None)
+        if kp is None:  # unknown_module_param_cb()
+            if param != "async_probe" and not param.endswith("dyndbg"):
+                log(k, 4, f"{lm.name}: unknown parameter '{param}' ignored\n")
             continue
-        ptype, _perm, nump = declared[a.name]
-        try:
-            if nump is None:
-                lm.ns[a.name] = parse_value(ptype, a.value)
-                continue
-            items = (a.value or "").split(",")
-            current = list(lm.ns.get(a.name) or [])
-            if len(items) > len(current):
-                log(k, 3, f"{lm.name}: can only take {len(current)} arguments\n")
-                return 22
-            for i, item in enumerate(items):
-                current[i] = parse_value(ptype, item)
-            lm.ns[a.name] = current
-            if nump:
-                lm.ns[nump] = len(items)
-        except ParamError as e:
-            word = "too large" if e.errno == 28 else "invalid"
-            log(k, 3, f"{lm.name}: `{a.value or ''}' {word} for parameter `{a.name}'\n")
-            return 22
-    return 0
+        if val is None and not kp.ops.flags & KERNEL_PARAM_OPS_FL_NOARG:
+            ret = -EINVAL
+        else:
+            result = k.call(lm, "param", kp.ops.set, val, kp)
+            ret = result if isinstance(result, int) else 0
+        if ret == 0:
+            continue
+        if kp.arr is not None and val:  # param_array() wrote a NUL over the first comma
+            val = val.split(",", 1)[0]
+        if ret == -ENOENT:
+            log(k, 3, f"{lm.name}: Unknown parameter `{param}'\n")
+        elif ret == -ENOSPC:
+            log(k, 3, f"{lm.name}: `{val or ''}' too large for parameter `{param}'\n")
+        else:
+            log(k, 3, f"{lm.name}: `{val or ''}' invalid for parameter `{param}'\n")
+        err = -ret
+    return err
 
 
 def do_init_module(k: Kernel, lm: Module) -> int:

@@ -287,7 +287,7 @@ class Module:
     shared."""
 
     __slots__ = ("name", "path", "state", "taints", "has_exit", "module", "load_order", "blob",
-                 "dirty", "objects", "code_names", "stored")
+                 "dirty", "objects", "data_names", "stored")
 
     def __init__(self, name: str, path: str, state: str, taints: str, has_exit: bool,
                  module: types.ModuleType, load_order: int = 0) -> None:
@@ -300,7 +300,7 @@ class Module:
         self.load_order = load_order
         self.dirty = False  # ran code this entry: its memory must be saved
         self.objects: dict[str, dict] = {}
-        self.code_names: frozenset[str] = frozenset()  # names its code can bind
+        self.data_names: set[str] = set()  # where its memory may be: names it assigns
         self.stored = (state, taints)  # as the modules row has them
         self.blob: bytes | None = None  # its memory as last loaded or saved
 

@@ -19,22 +19,35 @@ _CODE_TYPES = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, 
                types.MethodType, staticmethod, classmethod)
 
 
-def global_names(code: types.CodeType) -> frozenset[str]:
-    """Every name the module's code (top level and functions) could bind as a global."""
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= global_names(const)
+def assigned_names(code: types.CodeType) -> frozenset[str]:
+    """The globals the module's code assigns: at its top level, or with `global` in a
+    function. Its memory is among them (the star-imported API never is), so saving it never
+    has to look through the whole namespace."""
+    import dis  # only when a module image is first seen
+
+    names = {str(i.argval) for i in dis.get_instructions(code)
+             if i.opname in ("STORE_NAME", "STORE_GLOBAL")}
+    todo = [c for c in code.co_consts if isinstance(c, types.CodeType)]
+    while todo:
+        inner = todo.pop()
+        names.update(str(i.argval) for i in dis.get_instructions(inner)
+                     if i.opname == "STORE_GLOBAL")
+        todo.extend(c for c in inner.co_consts if isinstance(c, types.CodeType))
     return frozenset(names)
 
 
-def memory_of(ns: dict, api: dict, code_names: frozenset[str]) -> dict:
-    """The module's data: its globals less code, dunders and the star-imported kernel API."""
-    names = ns.keys() - api.keys()  # set arithmetic in C: most names are the API's
-    # an API name the module rebinds (say, a variable called `file`) is data too
-    names.update(k for k in ns.keys() & api.keys() & code_names if ns[k] is not api[k])
-    return {k: ns[k] for k in names
-            if k[:2] != "__" and not isinstance(ns[k], _CODE_TYPES)}
+def memory_of(ns: dict, api: dict, data_names: set[str] | frozenset[str]) -> dict:
+    """The module's data: of the names it assigns (or brought back from memory), those
+    bound to data: not code, not dunders, not the kernel API's own objects."""
+    memory = {}
+    for k in data_names:
+        value = ns.get(k, ns)
+        if value is ns or k[:2] == "__" or isinstance(value, _CODE_TYPES):
+            continue
+        if k in api and value is api[k]:
+            continue
+        memory[k] = value
+    return memory
 
 
 def dump(module_name: str, variables: dict, objects: dict[str, dict]) -> bytes:

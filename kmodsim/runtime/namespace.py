@@ -32,10 +32,10 @@ def code_of(blob: bytes) -> types.CodeType:
     return code
 
 
-def _global_names(code: types.CodeType) -> frozenset[str]:
+def _assigned_names(code: types.CodeType) -> frozenset[str]:
     cached = _NAMES_CACHE.get(id(code))
     if cached is None or cached[0] is not code:  # (holding the code keeps its id unique)
-        cached = _NAMES_CACHE[id(code)] = (code, memory.global_names(code))
+        cached = _NAMES_CACHE[id(code)] = (code, memory.assigned_names(code))
     return cached[1]
 
 
@@ -54,7 +54,7 @@ def instantiate(name: str, path: str, code: types.CodeType, *, state: str, taint
     mod.__dict__["__kmod_source__"] = path
     sys.modules[mod.__name__] = mod
     lm = Module(name, path, state, taints, has_exit, mod, load_order)
-    lm.code_names = _global_names(code)
+    lm.data_names = set(_assigned_names(code))
     saved = _current.enter(None, lm)
     try:  # top-level code is module code: the watchdog bounds it too
         _, error = guard.run_module_code(Watchdog(path), exec, code, mod.__dict__)
@@ -64,7 +64,7 @@ def instantiate(name: str, path: str, code: types.CodeType, *, state: str, taint
         drop(name)
         raise guard.top_level_error(error, path)
     if state == "Loading":  # fresh from insmod: later loads restore the names with memory
-        for var, value in memory.memory_of(mod.__dict__, api(), lm.code_names).items():
+        for var, value in memory.memory_of(mod.__dict__, api(), lm.data_names).items():
             # locks, wait queues, completions are named after their variable: reports say
             # so, and tasks in other processes find them by it (their wait channel)
             if getattr(value, "kernel_named", False) and (not value.name or
@@ -79,6 +79,7 @@ def restore(lm: Module, blob: bytes | None) -> None:
     if blob is not None:
         variables, lm.objects = memory.load(blob)
         lm.ns.update(variables)
+        lm.data_names.update(variables)
 
 
 def catch_up(lm: Module, blob: bytes | None) -> None:
@@ -87,6 +88,7 @@ def catch_up(lm: Module, blob: bytes | None) -> None:
     if blob is None or blob == lm.blob:
         return
     variables, objects = memory.load(blob)
+    lm.data_names.update(variables)
     lm.objects = refresh(lm.ns, variables, objects, lm.objects)
     lm.blob = blob
 
@@ -95,7 +97,7 @@ def save(k: Kernel, lm: Module) -> None:
     """Keep the module's memory. Pickling runs the module's own code (__reduce__,
     __getstate__ of its classes), under the watchdog like any; a blob larger than the store
     can keep names the variable, rather than failing in the store."""
-    variables = memory.memory_of(lm.ns, api(), lm.code_names)
+    variables = memory.memory_of(lm.ns, api(), lm.data_names)
     # pickling a large memory takes time of its own: only code that loops must be stopped
     watchdog = Watchdog(lm.path, threshold() * SAVE_TIME_FACTOR)
     blob, error = guard.run_module_code(watchdog, memory.dump, lm.name, variables, lm.objects)
