@@ -12,7 +12,9 @@ from __future__ import annotations
 from kmodsim.errors import ProcError
 from kmodsim.kernel._current import Kernel
 from kmodsim.kernel.errno import EIO
-from kmodsim.kernel.fs import open_file, read, release, write
+from kmodsim.kernel.fs import OpenFile, open_file, read, release, write
+from kmodsim.kernel.module import ModuleState
+from kmodsim.kernel.panic import TaskDied
 from kmodsim.kernel.procfs import O_NONBLOCK, O_RDONLY, O_WRONLY
 
 CAT_COUNT = 128 * 1024  # coreutils cat reads with a 128 KiB buffer
@@ -47,6 +49,10 @@ def cat(k: Kernel, path: str, nonblock: bool = False) -> bytes:
     except ProcError as e:
         if not hasattr(e, "partial"):
             e.partial = bytes(out)  # type: ignore[attr-defined]
+        close(k, of)
+        raise
+    except TaskDied:
+        dropped(k, of)
         raise
     release(k, of)
     return bytes(out)
@@ -56,13 +62,31 @@ def echo(k: Kernel, path: str, data: bytes) -> int:
     """`echo DATA > /proc/PATH`: stdio keeps writing the rest until all is taken."""
     of = open_file(k, path, O_WRONLY)
     done = zero_runs = 0
-    while done < len(data):  # nothing to write, no write(2): as stdio does
-        n = write(k, of, data[done:])
-        done += n
-        zero_runs = zero_runs + 1 if n == 0 else 0
-        if zero_runs >= RUNAWAY_CALLS:
-            raise ProcError(path, EIO, [f"kmod: the write handler accepted 0 bytes "
-                                        f"{RUNAWAY_CALLS} times in a row: it must return how "
-                                        f"many bytes it took"])
+    try:
+        while done < len(data):  # nothing to write, no write(2): as stdio does
+            n = write(k, of, data[done:])
+            done += n
+            zero_runs = zero_runs + 1 if n == 0 else 0
+            if zero_runs >= RUNAWAY_CALLS:
+                raise ProcError(path, EIO, [f"kmod: the write handler accepted 0 bytes "
+                                            f"{RUNAWAY_CALLS} times in a row: it must return "
+                                            f"how many bytes it took"])
+    except ProcError:
+        close(k, of)  # the program goes on to close the file (echo's shell does)
+        raise
+    except TaskDied:
+        dropped(k, of)
+        raise
     release(k, of)
     return done
+
+
+def close(k: Kernel, of: OpenFile) -> None:
+    """close() after a failed read or write: the release hook runs as at any close."""
+    release(k, of)
+
+
+def dropped(k: Kernel, of: OpenFile) -> None:
+    """The task died in the kernel: its files are closed with it (the module put back)."""
+    if of.lm is not None:
+        k.state(ModuleState).file_closed(of.lm.name)
