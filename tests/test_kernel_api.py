@@ -29,9 +29,11 @@ def test_c_formats(fmt, args, out):
 
 
 def test_pointer_format_is_hashed_and_consumes_extensions():
-    out = format_c("%p %pS!", (object(), object()))
+    out = format_c("%p %pK!", (object(), object()))
     a, b = out.split(" ")
     assert len(a) == 16 and b.endswith("!") and len(b) == 17
+    # %pS of an address that is no function's prints it raw, as sprint_symbol() does
+    assert format_c("%pS", (0xFFFF888004A1C000,)) == "0xffff888004a1c000"
 
 
 def test_too_few_arguments_is_an_error():

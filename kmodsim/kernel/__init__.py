@@ -1,9 +1,13 @@
 """The kernel API a module file imports: `from kmodsim.kernel import *`.
 
 Names and semantics follow the C API; where C passes a pointer to be filled in, the Python
-form returns the value instead (documented on each function).
+form returns the value instead: what C returns first, then what it writes through pointers
+(`err, val = kstrtoint(s, 0)`), or the filled value alone when C's function returns nothing
+(`flags = spin_lock_irqsave(lock)`). Documented on each function.
 """
 
+from kmodsim.kernel.atomic import *
+from kmodsim.kernel.bitops import *
 from kmodsim.kernel.completion import (
     DECLARE_COMPLETION,
     complete,
@@ -16,6 +20,43 @@ from kmodsim.kernel.completion import (
     wait_for_completion,
     wait_for_completion_interruptible,
     wait_for_completion_timeout,
+)
+from kmodsim.kernel.ctype import (
+    char,
+    dev_t,
+    gfp_t,
+    int8_t,
+    int16_t,
+    int32_t,
+    int64_t,
+    long,
+    longlong,
+    offsetof,
+    pid_t,
+    ptrdiff_t,
+    s8,
+    s16,
+    s32,
+    s64,
+    short,
+    size_t,
+    sizeof,
+    ssize_t,
+    u8,
+    u16,
+    u32,
+    u64,
+    uint,
+    uint8_t,
+    uint16_t,
+    uint32_t,
+    uint64_t,
+    uintptr_t,
+    ulong,
+    ulonglong,
+    umode_t,
+    unchar,
+    ushort,
 )
 from kmodsim.kernel.delay import (
     cond_resched,
@@ -31,6 +72,9 @@ from kmodsim.kernel.delay import (
 )
 from kmodsim.kernel.errno import *
 from kmodsim.kernel.errno import IS_ERR_VALUE
+from kmodsim.kernel.kernel_helpers import *
+from kmodsim.kernel.kstrtox import *
+from kmodsim.kernel.lists import *
 from kmodsim.kernel.locking import (
     DEFINE_MUTEX,
     DEFINE_SPINLOCK,
@@ -65,12 +109,70 @@ from kmodsim.kernel.module import (
     MODULE_PARM_DESC,
     MODULE_VERSION,
     THIS_MODULE,
+    include,
     module_exit,
     module_init,
     module_param,
     module_param_array,
+    module_param_array_named,
+    module_param_cb,
+    module_param_named,
+    module_param_string,
 )
 from kmodsim.kernel.panic import BUG, BUG_ON, WARN, WARN_ON, WARN_ON_ONCE, dump_stack, panic
+from kmodsim.kernel.params import (
+    KERNEL_PARAM_OPS_FL_NOARG,
+    bint,
+    byte,
+    charp,
+    hexint,
+    invbool,
+    kernel_param,
+    kernel_param_ops,
+    param_array_ops,
+    param_get_bool,
+    param_get_byte,
+    param_get_charp,
+    param_get_hexint,
+    param_get_int,
+    param_get_invbool,
+    param_get_long,
+    param_get_short,
+    param_get_string,
+    param_get_uint,
+    param_get_ullong,
+    param_get_ulong,
+    param_get_ushort,
+    param_ops_bint,
+    param_ops_bool,
+    param_ops_byte,
+    param_ops_charp,
+    param_ops_hexint,
+    param_ops_int,
+    param_ops_invbool,
+    param_ops_long,
+    param_ops_short,
+    param_ops_string,
+    param_ops_uint,
+    param_ops_ullong,
+    param_ops_ulong,
+    param_ops_ushort,
+    param_set_bint,
+    param_set_bool,
+    param_set_byte,
+    param_set_charp,
+    param_set_copystring,
+    param_set_hexint,
+    param_set_int,
+    param_set_invbool,
+    param_set_long,
+    param_set_short,
+    param_set_uint,
+    param_set_ullong,
+    param_set_ulong,
+    param_set_ushort,
+    ullong,
+)
 from kmodsim.kernel.printk import (
     KERN_ALERT,
     KERN_CONT,
@@ -138,6 +240,7 @@ from kmodsim.kernel.procfs import (
     remove_proc_entry,
     remove_proc_subtree,
 )
+from kmodsim.kernel.rwlock import *
 from kmodsim.kernel.sched import current, signal_pending
 from kmodsim.kernel.semaphore import (
     DEFINE_SEMAPHORE,
@@ -148,20 +251,37 @@ from kmodsim.kernel.semaphore import (
     semaphore,
     up,
 )
+from kmodsim.kernel.seq_file import *
 from kmodsim.kernel.slab import (
     GFP_ATOMIC,
     GFP_KERNEL,
     GFP_NOWAIT,
     GFP_USER,
+    KMEM_CACHE,
+    SLAB_ACCOUNT,
+    SLAB_HWCACHE_ALIGN,
+    SLAB_PANIC,
+    SLAB_POISON,
+    SLAB_RECLAIM_ACCOUNT,
+    SLAB_RED_ZONE,
+    SLAB_TYPESAFE_BY_RCU,
     KernelBuffer,
     kcalloc,
     kfree,
     kmalloc,
     kmalloc_array,
+    kmem_cache,
+    kmem_cache_alloc,
+    kmem_cache_create,
+    kmem_cache_destroy,
+    kmem_cache_free,
+    kmem_cache_size,
+    kmem_cache_zalloc,
     kmemdup,
     krealloc,
     ksize,
     kvfree,
+    kvfree_sensitive,
     kvmalloc,
     kvzalloc,
     kzalloc,
@@ -169,6 +289,7 @@ from kmodsim.kernel.slab import (
     vmalloc,
     vzalloc,
 )
+from kmodsim.kernel.string import *
 from kmodsim.kernel.time import HZ, get_jiffies, jiffies_now, jiffies_to_msecs, msecs_to_jiffies
 from kmodsim.kernel.timer import (
     DEFINE_TIMER,
@@ -187,6 +308,21 @@ from kmodsim.kernel.uaccess import (
     copy_from_user,
     copy_to_user,
     get_user,
+    kstrtobool_from_user,
+    kstrtoint_from_user,
+    kstrtol_from_user,
+    kstrtoll_from_user,
+    kstrtos8_from_user,
+    kstrtos16_from_user,
+    kstrtos32_from_user,
+    kstrtos64_from_user,
+    kstrtou8_from_user,
+    kstrtou16_from_user,
+    kstrtou32_from_user,
+    kstrtou64_from_user,
+    kstrtouint_from_user,
+    kstrtoul_from_user,
+    kstrtoull_from_user,
     loff_t,
     put_user,
     simple_read_from_buffer,
@@ -209,22 +345,3 @@ from kmodsim.kernel.wait import (
 
 NULL = None
 
-
-def IS_ERR(x: object) -> bool:
-    return isinstance(x, int) and IS_ERR_VALUE(x)
-
-
-def PTR_ERR(x: int) -> int:
-    return x
-
-
-def ARRAY_SIZE(x: object) -> int:
-    return len(x)  # type: ignore[arg-type]
-
-
-def min_t(_type: object, a: int, b: int) -> int:
-    return a if a < b else b
-
-
-def max_t(_type: object, a: int, b: int) -> int:
-    return a if a > b else b

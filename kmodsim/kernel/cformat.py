@@ -11,7 +11,6 @@ _LENGTHS = ("hh", "ll", "h", "l", "L", "q", "j", "z", "Z", "t")
 _CONVERSIONS = "diouxXcsp%eEfgGn"
 _BITS = {"hh": 8, "h": 16, "": 32, "l": 64, "ll": 64, "L": 64, "q": 64, "j": 64, "z": 64,
          "Z": 64, "t": 64}
-_POINTER_EXT = "SsBFfKRrhbMmIiEUdDgGaCNV"
 
 
 def _spec(fmt: str, i: int) -> tuple[str, str, str, str, str, int] | None:
@@ -55,9 +54,89 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _pointer(value: object) -> str:
-    # %p prints a hashed value in current kernels, never the real address
-    return "%016x" % ((id(value) * 0x9E3779B97F4A7C15) & 0xFFFFFFFF)
+MAX_ERRNO = 4095
+DIRECT_MAP = 0xFFFF888000000000  # where objects that have no kmalloc address are said to be
+TEXT_BASE = 0xFFFFFFFFC0000000  # the module area: functions
+
+
+def address_of(value: object) -> int:
+    """The address a pointer holds, as the kernel would print it with %px: 0 for NULL, an
+    int as it is (an error pointer, a value cast to a pointer), a kmalloc'd buffer's or
+    object's allocation address, and for anything else a stable address of its own."""
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value & 0xFFFFFFFFFFFFFFFF
+    addr = getattr(value, "kmod_addr", None)
+    if callable(addr):
+        return int(addr())
+    info = getattr(value, "__dict__", None)
+    if isinstance(info, dict) and isinstance(info.get("addr"), int):
+        return info["addr"]
+    mem = info.get("__kmem__") if isinstance(info, dict) else None
+    if mem is not None:  # an object of the module's, on memory kmalloc gave it
+        return address_of(mem)
+    if callable(value) and hasattr(value, "__code__"):
+        return TEXT_BASE + (_hash(id(value.__code__)) & 0xFFFF0)
+    return DIRECT_MAP + (_hash(id(value)) & 0x0FFFFFF8)
+
+
+def _hash(n: int) -> int:
+    """A stand-in for the kernel's siphash of a pointer with the boot's key: 32 bits."""
+    return ((n * 0x9E3779B97F4A7C15) >> 17) & 0xFFFFFFFF
+
+
+def _is_err(addr: int) -> bool:
+    return addr >= (1 << 64) - MAX_ERRNO
+
+
+def _padded(number: int, flags: str, width: str) -> str:
+    """pointer_string(): 16 zero-padded hex digits, unless a width was given."""
+    if not width:
+        return f"{number:016x}"
+    return ("%-*x" if "-" in flags else "%*x") % (int(width), number)
+
+
+def _errname(addr: int) -> str:
+    from kmodsim.kernel import errno
+
+    err = (1 << 64) - addr
+    for name, value in vars(errno).items():
+        if name.startswith("E") and value == err and name not in ("EWOULDBLOCK",):
+            return f"-{name}"
+    return f"-{err}"
+
+
+def _symbol(value: object, short: bool) -> str:
+    """%pS (`fn+0x0/0x90 [module]`) and %ps (`fn [module]`) of a function."""
+    code = getattr(value, "__code__", None)
+    name = getattr(value, "__name__", None)
+    if code is None or not isinstance(name, str):
+        return f"0x{address_of(value):x}"
+    module = getattr(value, "__module__", "") or ""
+    owner = f" [{module.rsplit('.', 1)[-1]}]" if module.startswith("kmodsim.live.") else ""
+    if short:
+        return f"{name}{owner}"
+    lines = [ln for _, _, ln in code.co_lines() if ln is not None] or [code.co_firstlineno]
+    size = max(0x20, (max(lines) - min(lines + [code.co_firstlineno]) + 2) * 0x10)
+    return f"{name}+0x0/0x{size:x}{owner}"
+
+
+def _pointer(value: object, ext: str = "", flags: str = "", width: str = "") -> str:
+    """%p and its extensions (lib/vsprintf.c pointer()): %p hashes the address, as current
+    kernels do (NULL and error pointers print as they are), %px prints it raw, %pS/%ps name
+    a function, %pe an error pointer's errno."""
+    addr = address_of(value)
+    kind = ext[:1]
+    if kind in ("S", "s", "B") and addr and not _is_err(addr):
+        return _symbol(value, kind == "s")
+    if kind == "e" and _is_err(addr):
+        return _errname(addr)
+    if kind == "x" or not addr or _is_err(addr):
+        return _padded(addr, flags, width)
+    return _padded(_hash(addr), flags, width)
 
 
 def format_c(fmt: str, args: tuple) -> str:
@@ -108,12 +187,11 @@ def format_c(fmt: str, args: tuple) -> str:
         elif conv == "s":
             out.append((spec + "s") % _text(value))
         elif conv == "p":
-            # %pS, %pK, %pI4 …: the kernel's pointer extensions are part of the conversion
-            if pos < len(fmt) and fmt[pos] in _POINTER_EXT:
+            # %pS, %px, %pI4 …: every letter and digit after %p is the pointer's extension
+            ext_start = pos
+            while pos < len(fmt) and fmt[pos].isalnum() and fmt[pos].isascii():
                 pos += 1
-                while pos < len(fmt) and fmt[pos].isdigit():
-                    pos += 1
-            out.append(_pointer(value))
+            out.append(_pointer(value, fmt[ext_start:pos], flags, width))
         elif conv == "n":
             continue  # the kernel ignores %n
         else:  # floating point: the kernel has none, but be kind to learners

@@ -166,7 +166,7 @@ def struct_fields(cls: type) -> list[tuple[str, int]]:
                 last_global = ""
                 stack_self = False
     try:
-        setattr(cls, "__kmod_fields__", fields)
+        cls.__kmod_fields__ = fields
     except (AttributeError, TypeError):
         pass
     return fields
@@ -189,9 +189,9 @@ def struct_size(cls: type) -> int:
 
 def sizeof(x: object) -> int:
     """C's sizeof for what module code holds (see the file's docstring)."""
-    t = as_ctype(x)
-    if t is not None:
-        return size(t.size, x)
+    if isinstance(x, ctype) or x is int or x is bool or (
+            isinstance(x, type) and x.__name__ == "loff_t"):
+        return size(as_ctype(x).size, x)  # type: ignore[union-attr]
     if isinstance(x, bool):
         return size(1)
     if isinstance(x, int):

@@ -219,6 +219,60 @@ class _ThisModule:
 THIS_MODULE = _ThisModule()
 
 
+# -- modules built from several files ---------------------------------------------------------
+
+INCLUDED = "__kmod_files__"  # relative path -> source of each file included, as read
+
+
+def include(relpath: str) -> None:
+    """One more source file of the module: `include("start.py")` runs the file (a path
+    relative to the module's own file) in the module's namespace, as if its text were
+    here. It is how a module is built from several files, as Kbuild's
+    `startstop-objs := start.o stop.o` links them, and how it shares a file of plain
+    definitions with a user-space program (`#include "chardev.h"`; the program imports the
+    same file).
+
+    The runtime may hand the sources over in the namespace's `__kmod_files__` (relative
+    path -> text, as insmod read them); a file not there is read from disk, next to the
+    module's file, and recorded there."""
+    ns = _module_globals()
+    if not isinstance(relpath, str) or os.path.isabs(relpath) or not relpath.endswith(".py"):
+        raise ValueError(f"include({relpath!r}): name a .py file next to the module's own, "
+                         f"e.g. include(\"start.py\")")
+    files = ns.setdefault(INCLUDED, {})
+    base = os.path.dirname(ns.get("__kmod_source__") or ns.get("__file__") or ".")
+    path = os.path.normpath(os.path.join(base, relpath))
+    source = files.get(relpath)
+    if source is None:
+        try:
+            with open(path, encoding="utf-8") as f:
+                source = f.read()
+        except OSError as e:
+            raise FileNotFoundError(f"include({relpath!r}): {path}: "
+                                    f"{os.strerror(e.errno or 2)}") from None
+        files[relpath] = source
+    code = compile(source, path, "exec", dont_inherit=True)
+    lm = _current.module()
+    if lm is not None and lm.ns is ns:  # what the file assigns is the module's memory too
+        lm.data_names |= _assigned_names(code)
+    exec(code, ns)
+
+
+def _assigned_names(code: types.CodeType) -> set[str]:
+    """The globals a file's code assigns (its top level's, and `global` ones in functions)."""
+    import dis
+
+    names: set[str] = set()
+    todo = [code]
+    while todo:
+        c = todo.pop()
+        top = c is code
+        names.update(str(i.argval) for i in dis.get_instructions(c)
+                     if i.opname == "STORE_GLOBAL" or (top and i.opname == "STORE_NAME"))
+        todo.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+    return names
+
+
 # -- taint (kernel/panic.c taint_flags[]) -----------------------------------------------------
 
 # bit -> (letter when set, letter when clear, is a per-module flag), in bit order

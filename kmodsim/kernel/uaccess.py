@@ -6,7 +6,7 @@ not dereference a `__user` pointer; it reaches the bytes through these functions
 
 from __future__ import annotations
 
-from kmodsim.kernel import _current
+from kmodsim.kernel import _current, kstrtox
 from kmodsim.kernel.debug.atomic_sleep import might_sleep
 from kmodsim.kernel.debug.kasan import bad_kernel_length
 from kmodsim.kernel.errno import EFAULT, EINVAL
@@ -108,9 +108,11 @@ def copy_from_user(to: bytearray | memoryview, src: UserPtr, n: int) -> int:
 
 
 def get_user(src: UserPtr) -> tuple[int, int]:
-    """`err = get_user(x, ptr)` becomes `x, err = get_user(ptr)`: one byte."""
+    """`err = get_user(x, ptr)` becomes `err, x = get_user(ptr)` (what C returns first, then
+    what it writes through a pointer): one byte."""
     out = bytearray(1)
-    return out[0], (-EFAULT if copy_from_user(out, src, 1) else 0)
+    err = -EFAULT if copy_from_user(out, src, 1) else 0
+    return err, out[0]
 
 
 def put_user(value: int, to: UserPtr) -> int:
@@ -152,3 +154,51 @@ def simple_write_to_buffer(to: bytearray, available: int, ppos: loff_t, src: Use
     count -= left
     ppos.value = pos + count
     return count
+
+
+# -- numbers written by user space (lib/kstrtox.c) -------------------------------------------
+
+def _from_user(parse: object, bits: int) -> object:
+    def convert(s: UserPtr, count: int, base: int) -> tuple[int, int]:
+        # sign, base 2 representation, newline, terminator
+        buf = bytearray(1 + bits + 1 + 1)
+        n = min(int(count), len(buf) - 1)
+        if copy_from_user(buf, s, n):
+            return -EFAULT, 0
+        buf[n] = 0
+        return parse(buf, base)  # type: ignore[operator,no-any-return]
+    return convert
+
+
+kstrtoull_from_user = _from_user(kstrtox.kstrtoull, 64)
+kstrtoll_from_user = _from_user(kstrtox.kstrtoll, 64)
+kstrtoul_from_user = _from_user(kstrtox.kstrtoul, 64)
+kstrtol_from_user = _from_user(kstrtox.kstrtol, 64)
+kstrtouint_from_user = _from_user(kstrtox.kstrtouint, 32)
+kstrtoint_from_user = _from_user(kstrtox.kstrtoint, 32)
+kstrtou16_from_user = _from_user(kstrtox.kstrtou16, 16)
+kstrtos16_from_user = _from_user(kstrtox.kstrtos16, 16)
+kstrtou8_from_user = _from_user(kstrtox.kstrtou8, 8)
+kstrtos8_from_user = _from_user(kstrtox.kstrtos8, 8)
+kstrtou64_from_user = kstrtoull_from_user
+kstrtos64_from_user = kstrtoll_from_user
+kstrtou32_from_user = kstrtouint_from_user
+kstrtos32_from_user = kstrtoint_from_user
+for _name, _fn in list(globals().items()):
+    if _name.startswith("kstrto") and _name.endswith("_from_user") and \
+            _fn.__name__ == "convert":  # type: ignore[union-attr]
+        _fn.__name__ = _fn.__qualname__ = _name  # type: ignore[union-attr]
+        _fn.__doc__ = (f"C's `err = {_name}(buf, count, base, &val)` is "
+                       f"`err, val = {_name}(buf, count, base)`: the number a user program "
+                       f"wrote (up to `count` bytes; one newline allowed).")
+del _name, _fn
+
+
+def kstrtobool_from_user(s: UserPtr, count: int) -> tuple[int, bool]:
+    """`err, val = kstrtobool_from_user(buf, count)`."""
+    buf = bytearray(4)  # the longest string needed to tell, newline, terminator
+    n = min(int(count), len(buf) - 1)
+    if copy_from_user(buf, s, n):
+        return -EFAULT, False
+    buf[n] = 0
+    return kstrtox.kstrtobool(buf)

@@ -1,0 +1,1 @@
+../../../modules/mailbox/mailbox_defs.h
