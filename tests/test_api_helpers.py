@@ -181,3 +181,22 @@ def test_variables_of_an_included_file_are_module_memory(machine, module_file, t
     machine.proc_write("parts", b"x")
     machine.proc_write("parts", b"x")
     assert messages(machine)[-2:] == ["count 1", "count 2"]
+
+
+def test_included_files_are_copied_at_insmod_and_their_symbols_checked(kmod, tmp_path):
+    part = tmp_path / "part.py"
+    part.write_text('def greet():\n    pr_info("part: hello\\n")\n')
+    main = tmp_path / "whole.py"
+    main.write_text('from kmodsim.kernel import *\nMODULE_LICENSE("GPL")\ninclude("part.py")\n'
+                    '@module_init\ndef whole_init():\n    return 0\n'
+                    '@module_exit\ndef whole_exit():\n    greet()\n')
+    assert kmod("insmod", str(main)).returncode == 0
+    part.write_text('def greet():\n    pr_info("part: edited\\n")\n')  # after insmod
+    assert kmod("rmmod", "whole").returncode == 0
+    assert kmod("dmesg").stdout.splitlines()[-1].endswith("] part: hello")
+    part.write_text('def greet():\n    pr_infoo("typo\\n")\n')
+    r = kmod("insmod", str(main))
+    assert (r.returncode, r.stderr) == (
+        1, f"insmod: ERROR: could not insert module {main}: Unknown symbol in module\n")
+    assert kmod("dmesg").stdout.splitlines()[-1].endswith("] whole: Unknown symbol pr_infoo "
+                                                           "(err -2)")

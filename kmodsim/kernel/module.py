@@ -440,6 +440,18 @@ class ModuleState(State):
     def set_refcnt(self, name: str, refcnt: int) -> None:
         self.k.db.execute("UPDATE modules SET refcnt=? WHERE name=?", (refcnt, name))
 
+    def included(self, name: str) -> dict[str, str] | None:
+        """The files module `name` include()s, as insmod read them (relative path -> text)."""
+        return json.loads(str(self.var("included", "{}"))).get(name)
+
+    def set_included(self, name: str, files: dict[str, str]) -> None:
+        included = json.loads(str(self.var("included", "{}")))
+        if files:
+            included[name] = dict(files)
+        else:
+            included.pop(name, None)
+        self.set_var("included", json.dumps(included))
+
     def save_memory(self, name: str, blob: bytes) -> None:
         self.k.db.execute("INSERT OR REPLACE INTO module_memory VALUES (?, ?)", (name, blob))
 
@@ -462,6 +474,8 @@ class ModuleState(State):
     def remove(self, name: str) -> None:
         if self.var("exports") or self.var("uses"):
             self.drop_links(name)
+        if self.var("included") and self.included(name) is not None:
+            self.set_included(name, {})
         self.k.db.execute("DELETE FROM modules WHERE name=?", (name,))
         self.k.db.execute("DELETE FROM module_memory WHERE name=?", (name,))
         self.k.forget(name)

@@ -10,6 +10,7 @@ kmodsim.kernel; adding one adds nothing here.
 from __future__ import annotations
 
 import sqlite3
+import types
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -71,16 +72,21 @@ class KernelEntry:
             kept.stored = (state, taints)
             self.codes[name] = code
             return self.add(kept)
+        compiled = namespace.code_of(code)
         try:
-            module = namespace.instantiate(name, path, namespace.code_of(code), state=state,
-                                           taints=taints, has_exit=bool(has_exit),
-                                           load_order=load_order)
+            module = namespace.instantiate(name, path, compiled, state=state, taints=taints,
+                                           has_exit=bool(has_exit), load_order=load_order,
+                                           included=self._included(name, compiled))
         except (Exception, SystemExit, KernelFault) as error:  # noqa: BLE001
             top_level_failed(self, name, path, error)
         lm = self.add(module)
         namespace.restore(lm, blob)
         self.codes[name] = code
         return lm
+
+    def _included(self, name: str, code: types.CodeType) -> dict[str, str] | None:
+        """The files the module include()s, as insmod read them."""
+        return self.state(ModuleState).included(name) if "include" in code.co_names else None
 
     def add(self, lm: Module) -> Module:
         self.live[lm.name] = lm

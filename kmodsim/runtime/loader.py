@@ -20,7 +20,7 @@ from kmodsim.kernel.modload import (
     link,
     resolve_symbols,
 )
-from kmodsim.kernel.module import MODINFO, Module, ModuleState, module_name
+from kmodsim.kernel.module import INCLUDED, MODINFO, Module, ModuleState, module_name
 from kmodsim.kernel.panic import KernelFault, die
 from kmodsim.kernel.printk import log
 from kmodsim.kernel.stacktrace import frames_from_traceback
@@ -61,7 +61,13 @@ class ModuleImage:
                 f"{self.typed}: not a kernel module: no module_init, no MODULE_LICENSE and "
                 f"no `from kmodsim.kernel import`"])
         augment_taints(k, lm)
-        if resolve_symbols(k, lm, symbols.needed(self.code), namespace.api()):
+        needed = symbols.needed(self.code)
+        included = lm.ns.get(INCLUDED) or {}
+        if included:  # copied now, as the module's own source is: later edits change nothing
+            modules.set_included(self.name, included)
+            for rel, text in included.items():
+                needed |= symbols.needed(compile(text, rel, "exec", dont_inherit=True))
+        if resolve_symbols(k, lm, needed, namespace.api()):
             k.forget(self.name)
             return insmod_failed(self.typed, 2)
         modules.insert(lm, self.source, marshal.dumps(self.code), argv)

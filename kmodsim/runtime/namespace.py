@@ -13,7 +13,7 @@ from kmodsim.errors import ModuleMemoryError
 from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel
 from kmodsim.kernel.debug.watchdog import Watchdog, threshold
-from kmodsim.kernel.module import Module, ModuleState
+from kmodsim.kernel.module import INCLUDED, Module, ModuleState
 from kmodsim.runtime import guard, memory
 from kmodsim.runtime.refresh import refresh
 
@@ -47,11 +47,15 @@ def api() -> dict:
 
 
 def instantiate(name: str, path: str, code: types.CodeType, *, state: str, taints: str = "",
-                has_exit: bool = True, load_order: int = 0) -> Module:
-    """Execute a module's code in a fresh namespace registered as kmodsim.live.NAME."""
+                has_exit: bool = True, load_order: int = 0,
+                included: dict[str, str] | None = None) -> Module:
+    """Execute a module's code in a fresh namespace registered as kmodsim.live.NAME.
+    `included`: the files it include()s, as insmod read them."""
     mod = types.ModuleType(LIVE_PREFIX + name)
     mod.__file__ = path
     mod.__dict__["__kmod_source__"] = path
+    if included:
+        mod.__dict__[INCLUDED] = dict(included)
     sys.modules[mod.__name__] = mod
     lm = Module(name, path, state, taints, has_exit, mod, load_order)
     lm.data_names = set(_assigned_names(code))
