@@ -92,3 +92,13 @@ def consumer_init():
     assert (r.returncode, r.stdout) == (0, "provider\n")
     r = kmod("modinfo", "-F", "depends", "provider.py", cwd=tmp_path)
     assert (r.returncode, r.stdout) == (0, "\n")
+
+
+def test_modinfo_follows_include_and_the_other_parameter_forms(kmod):
+    r = kmod("modinfo", "modules/startstop/startstop.py")
+    assert "license:        GPL\n" in r.stdout  # declared in an included file
+    r = kmod("modinfo", "-p", "modules/watchparam.py")
+    assert r.stdout.splitlines() == [
+        "level:how much to do, 0 to 10 (default 5)",  # module_param_cb: no type of its own
+        "name:who to greet (charp)", "tag:a short tag, at most 7 characters (string)",
+        "verbose:log more (bool)"]

@@ -31,10 +31,17 @@ _TAGS = {"MODULE_LICENSE": "license", "MODULE_AUTHOR": "author",
 _PARAMS = {**{name: (name.split("_", 1)[1].lower(),) for name in _TAGS},
            "MODULE_INFO": ("tag", "info"), "MODULE_PARM_DESC": ("name", "desc"),
            "module_param": ("name", "type", "perm"),
-           "module_param_array": ("name", "type", "nump", "perm")}
+           "module_param_array": ("name", "type", "nump", "perm"),
+           "module_param_named": ("name", "value", "type", "perm"),
+           "module_param_array_named": ("name", "array", "type", "nump", "perm"),
+           "module_param_string": ("name", "string", "len", "perm"),
+           "module_param_cb": ("name", "ops", "arg", "perm")}
+MAX_INCLUDES = 64  # include()d files followed, at most (a file including itself: once)
 MAX_SIBLINGS = 1000  # module files of the same folder read for `depends`
-# module_param's type given as a Python type (kmodsim.kernel.module._PY_TYPES)
-_PY_TYPES = {"int": "int", "str": "charp", "bool": "bool"}
+# module_param's type given as a Python type or kmodsim's C type names
+_PY_TYPES = {"int": "int", "str": "charp", "bool": "bool", "charp": "charp", "byte": "byte",
+             "short": "short", "ushort": "ushort", "uint": "uint", "long": "long",
+             "ulong": "ulong", "ullong": "ullong", "invbool": "invbool", "hexint": "hexint"}
 
 
 class _Unknown(Exception):
@@ -58,7 +65,7 @@ class ModInfo:
         except Exception:  # noqa: BLE001 - not a module file (not Python, NUL bytes, …)
             raise KmodError(f"modinfo: ERROR: could not get modinfo from '{typed}': "
                             f"Exec format error") from None
-        declared = declarations(tree)
+        declared = declarations(tree, os.path.dirname(os.path.abspath(typed)))
         keys = [(k, v) for k, v in declared if k not in ("parm", "parmtype")]
         # modpost adds a srcversion only to a module with a MODULE_VERSION (Debian's kernel
         # is built without CONFIG_MODULE_SRCVERSION_ALL)
@@ -80,12 +87,38 @@ class ModInfo:
         return render_modinfo(self.filename, self.keys, self.params, field, sep)
 
 
-def declarations(tree: ast.Module) -> list[tuple[str, str]]:
+def declarations(tree: ast.Module, base: str = ".") -> list[tuple[str, str]]:
     """(key, value) of each declaration at the module's top level, in source order, as the
-    kernel API would record them had the code run."""
+    kernel API would record them had the code run; an include()d file's where it is
+    included (`base`: the module's folder, which include() paths are relative to)."""
     constants: dict[str, object] = {}
     found: list[tuple[str, str]] = []
-    for node in tree.body:
+    seen: set[str] = set()
+    _declarations(tree.body, base, constants, found, seen)
+    return found
+
+
+def _included(node: ast.stmt, base: str, seen: set[str]) -> list[ast.stmt]:
+    """The statements of the file `include("x.py")` names, if this is such a call."""
+    call = node.value  # type: ignore[attr-defined]
+    if not (isinstance(call.func, ast.Name) and call.func.id == "include" and
+            len(call.args) == 1 and isinstance(call.args[0], ast.Constant) and
+            isinstance(call.args[0].value, str)):
+        return []
+    path = os.path.normpath(os.path.join(base, call.args[0].value))
+    if path in seen or len(seen) >= MAX_INCLUDES:
+        return []
+    seen.add(path)
+    try:
+        with open(path, "rb") as f:
+            return ast.parse(f.read(MAX_MODULE_BYTES), path).body
+    except (OSError, SyntaxError, ValueError):
+        return []
+
+
+def _declarations(body: list[ast.stmt], base: str, constants: dict,
+                  found: list[tuple[str, str]], seen: set[str]) -> None:
+    for node in body:
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name):
@@ -95,6 +128,10 @@ def declarations(tree: ast.Module) -> list[tuple[str, str]]:
                         constants.pop(target.id, None)
             continue
         if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
+            continue
+        included = _included(node, base, seen)
+        if included:
+            _declarations(included, base, constants, found, seen)
             continue
         call = node.value
         func = call.func
@@ -106,7 +143,6 @@ def declarations(tree: ast.Module) -> list[tuple[str, str]]:
             found.extend(_record(name, _arguments(call, _PARAMS[name], constants)))
         except (_Unknown, KeyError):  # not constant, or an argument missing
             continue
-    return found
 
 
 def exporters(tree: ast.Module, path: str) -> list[str]:
@@ -196,6 +232,8 @@ def _arguments(call: ast.Call, names: tuple[str, ...], constants: dict) -> dict[
         del args["perm"]
     if "type" in args and isinstance(args["type"], ast.Name) and args["type"].id in _PY_TYPES:
         args["type"] = ast.Constant(_PY_TYPES[args["type"].id])
+    for unused in ("value", "array", "string", "len", "ops", "arg", "nump"):
+        args.pop(unused, None)  # only the name and the type are modinfo's
     return {k: _value(v, constants) for k, v in args.items()}
 
 
@@ -206,10 +244,14 @@ def _record(call: str, args: dict[str, object]) -> list[tuple[str, str]]:
         return [(str(args["tag"]), str(args["info"]))]
     if call == "MODULE_PARM_DESC":
         return [("parm", f"{args['name']}:{args['desc']}")]
+    if call == "module_param_cb":  # its ops say how to parse it: no type of its own
+        return []
+    if call == "module_param_string":
+        return [("parmtype", f"{args['name']}:string")]
     ptype = args["type"]
     if not isinstance(ptype, str):
         raise _Unknown
-    if call == "module_param_array":
+    if call in ("module_param_array", "module_param_array_named"):
         ptype = f"array of {ptype}"
     return [("parmtype", f"{args['name']}:{ptype}")]
 
