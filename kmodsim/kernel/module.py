@@ -30,6 +30,7 @@ from kmodsim.kernel.params import (
     param_ops_string,
     param_ref,
 )
+from kmodsim.kernel.sched import alive
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -416,7 +417,7 @@ class ModuleState(State):
         """Files of `name` open in processes still running (a process that died closed
         its files, as the kernel closes them at exit), this task's included."""
         by_pid = self._opens().get(name) if self.var("opens") else None
-        stored = sum(n for pid, n in (by_pid or {}).items() if _alive(int(pid)))
+        stored = sum(n for pid, n in (by_pid or {}).items() if alive(int(pid)))
         return stored + self.opened.get(name, 0)
 
     def _store_opens(self) -> None:
@@ -540,16 +541,6 @@ class ModuleState(State):
                 self.k.db.execute("UPDATE modules SET state=?, taints=? WHERE name=?",
                                   (lm.state, lm.taints, lm.name))
                 lm.stored = (lm.state, lm.taints)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 def taint(k: Kernel) -> int:

@@ -52,7 +52,7 @@ class SchedState(State):
         return json.loads(str(self.var("waiters", "{}")))
 
     def register(self, pid: int, channels: tuple[str, ...]) -> None:
-        waiters = {p: c for p, c in self.waiters().items() if _alive(int(p))}
+        waiters = {p: c for p, c in self.waiters().items() if alive(int(p))}
         waiters[str(pid)] = list(channels)
         self.set_var("waiters", json.dumps(waiters))
 
@@ -66,7 +66,8 @@ class SchedState(State):
         return {int(pid) for pid, waits in self.waiters().items() if channels & set(waits)}
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process `pid` still runs (a task that was killed left its waits behind)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
