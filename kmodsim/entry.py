@@ -1,7 +1,10 @@
-"""The `kmod` executable's entry point, kept free of imports.
+"""The `kmod` executable's entry point (installed as `kmodsim` too), kept free of imports.
 
 `kmod dmesg` parses its own options (util-linux's), so it is run without importing click at
 all: that is a third of a command's start-up. Everything else goes to the click CLI.
+
+A relative KMODSIM_HOME is refused before anything else: it would name a different machine
+in each folder a command is typed in.
 
 However a command ends, it ends as a program does: Ctrl-C (at any moment, start-up included)
 makes the process die of SIGINT, with no traceback; a thread that module code started does
@@ -32,10 +35,14 @@ def main() -> NoReturn:
 
 
 def _run(argv: list[str]) -> int:
+    problem = _check_home()
+    if problem:
+        sys.stderr.write(problem)
+        return 1
     if argv[:1] != ["dmesg"]:
         from kmodsim.cli import run
 
-        return run(argv)
+        return run(argv, prog=_prog())
     from kmodsim.dmesg.main import run as dmesg
 
     def machine():  # type: ignore[no-untyped-def]
@@ -53,6 +60,28 @@ def _run(argv: list[str]) -> int:
         sys.stderr.write(f"kmod: internal error: {_describe(e)} "
                          f"(set KMODSIM_DEBUG=1 to see where)\n")
         return INTERNAL_ERROR
+
+
+def _prog() -> str:
+    """The name the command was typed as: `kmodsim` or (anything else) `kmod`."""
+    name = os.path.basename(sys.argv[0]) if sys.argv else ""
+    return "kmodsim" if name == "kmodsim" else "kmod"
+
+
+def _check_home() -> str:
+    """KMODSIM_HOME made absolute (`~` expanded), or why it can't be used: a relative path
+    would be a different machine in every folder, silently."""
+    home = os.environ.get("KMODSIM_HOME")
+    if not home:
+        return ""
+    if not os.path.isabs(home):
+        expanded = os.path.expanduser(home)
+        if not os.path.isabs(expanded):
+            return (f"{_prog()}: KMODSIM_HOME must be an absolute path, not '{home}': a "
+                    f"relative one would be another machine in each folder "
+                    f"(use KMODSIM_HOME=\"$PWD/{home}\" for this folder's)\n")
+        os.environ["KMODSIM_HOME"] = expanded
+    return ""
 
 
 def _describe(e: BaseException) -> str:

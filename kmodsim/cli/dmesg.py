@@ -11,19 +11,22 @@ import sys
 
 import click
 
+from kmodsim.cli import TOOL_SETTINGS, ToolCommand, completer, get_machine
 
-@click.command(
-    context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
-                      "allow_interspersed_args": False, "help_option_names": []},
-    add_help_option=False,
-)
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+
+@click.command(cls=ToolCommand, tool="dmesg", context_settings=TOOL_SETTINGS,
+               add_help_option=False)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED,
+                shell_complete=completer("complete_dmesg"))
 def command(args: tuple[str, ...]) -> None:
-    """Print or control the kernel ring buffer (util-linux dmesg)."""
+    """Print or control the kernel ring buffer.
+
+    \b
+    kmod dmesg [options]
+
+    util-linux dmesg's options, layout, colours and messages (`kmod dmesg --help`);
+    -F FILE and -K FILE read a real machine's dumps."""
     from kmodsim.dmesg.main import run
 
-    try:  # one machine per kmod process, shared by the lines of a batch
-        from kmodsim.cli import get_machine
-    except ImportError:
-        get_machine = None  # type: ignore[assignment]
+    # one machine per kmod process, shared by the lines of a batch
     sys.exit(run(list(args), machine=get_machine))

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import click
 
-from kmodsim.cli import TOOL_SETTINGS, run_tool
+from kmodsim.cli import TOOL_SETTINGS, ToolCommand, completer, run_tool
 
 
-@click.command(context_settings=TOOL_SETTINGS, add_help_option=False)
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.command(cls=ToolCommand, tool="insmod", context_settings=TOOL_SETTINGS,
+               add_help_option=False)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED,
+                shell_complete=completer("complete_insmod"))
 def command(args: tuple[str, ...]) -> None:
-    """Insert a module (a .py file; FILE.ko loads FILE.py) into the simulated kernel."""
+    """Load a module (FILE.py; FILE.ko loads FILE.py).
+
+    \b
+    kmod insmod [-f -s -p] FILE [name=value ...]
+
+    FILE is a module's .py file (FILE.ko loads FILE.py from the same folder); each
+    name=value sets a module_param. The options, messages and exit statuses are kmod 30's
+    insmod (`kmod insmod --help`)."""
     from kmodsim.tools.insmod import main
 
     run_tool(main, args)

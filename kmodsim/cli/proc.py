@@ -7,13 +7,13 @@ import sys
 
 import click
 
-from kmodsim.cli import as_name, get_machine
+from kmodsim.cli import as_name, completer, get_machine
 from kmodsim.errors import ProcError
 
 
 @click.group()
 def command() -> None:
-    """Read and write /proc files of the simulated machine."""
+    """Read and write /proc files: ls, read NAME, write NAME DATA."""
 
 
 @command.command("ls")
@@ -26,7 +26,7 @@ def ls() -> None:
 @command.command("read")
 @click.option("--nonblock", is_flag=True,
               help="Open with O_NONBLOCK: a read that would sleep fails with EAGAIN.")
-@click.argument("name")
+@click.argument("name", shell_complete=completer("complete_proc_entry"))
 def read(name: str, nonblock: bool) -> None:
     """Like `cat /proc/NAME`: read until end of file, bytes to standard output."""
     try:
@@ -40,7 +40,7 @@ def read(name: str, nonblock: bool) -> None:
 
 @command.command("write")
 @click.option("-n", "no_newline", is_flag=True, help="Do not add the trailing newline.")
-@click.argument("name")
+@click.argument("name", shell_complete=completer("complete_proc_entry"))
 @click.argument("data", nargs=-1)
 def write(name: str, data: tuple[str, ...], no_newline: bool) -> None:
     """Like `echo DATA > /proc/NAME` (no DATA or `-`: standard input, as is)."""

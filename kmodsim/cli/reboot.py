@@ -34,5 +34,7 @@ class LogBufLen(click.ParamType):
               help="Size of the ring buffer for this boot, as the log_buf_len= boot parameter "
                    "(64K, 1M...: rounded up to a power of two, at most 2G; default 128K).")
 def command(reset: bool, log_buf_len: int | None) -> None:
-    """Reboot: no modules, an empty ring buffer, the clock back at zero."""
+    """A fresh boot: no modules, an empty log, the clock at zero.
+
+    The way out of a panic, or of a module stuck in its init."""
     get_machine().reboot(reset=reset, log_buf_len=log_buf_len)

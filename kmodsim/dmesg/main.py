@@ -140,10 +140,16 @@ def _boot_usec(ctl: Control, live: bool) -> int:
 
 
 def _colors_wanted(mode: str, out: BinaryIO) -> bool:
-    """colors_init(): `always`, or a terminal that has colours for auto/undefined."""
+    """colors_init(): `always`, or a terminal that has colours for auto/undefined. With no
+    -L/--color option, `kmod --color=WHEN` (KMODSIM_COLOR) decides; with neither, NO_COLOR
+    (set to anything) turns colours off, as in util-linux 2.41."""
+    if mode == "undef" and os.environ.get("KMODSIM_COLOR") in ("auto", "always", "never"):
+        mode = os.environ["KMODSIM_COLOR"]
     if mode == "always":
         return True
     if mode == "never":
+        return False
+    if mode == "undef" and "NO_COLOR" in os.environ:
         return False
     try:
         tty = os.isatty(out.fileno())
