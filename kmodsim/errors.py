@@ -55,10 +55,22 @@ class Killed(KmodError):
     SIGSEGV (BUG(), an invalid opcode), so the shell shows `Killed` (status 137) or
     `Segmentation fault` (139)."""
 
-    def __init__(self, signal: int = SIGKILL, hint: str | None = None) -> None:
+    def __init__(self, signal: int = SIGKILL, hint: str | None = None,
+                 report: object = None) -> None:
         super().__init__([SIGNAL_TEXT.get(signal, f"Signal {signal}")] + ([hint] if hint else []))
         self.signal = signal
         self.exit_code = 128 + signal
+        # the kernel's report that killed the task (kmodsim.formats.reports.Report: headline,
+        # kind, file, line, function, hint, text()), for the Python API's callers
+        self.report = report
+
+    def __str__(self) -> str:
+        report = self.report
+        if report is None:
+            return self.lines[0]
+        where = f" at {report.file}:{report.line}" if getattr(report, "file", None) else ""
+        hint = f"; {report.hint}" if getattr(report, "hint", None) else ""
+        return f"{self.lines[0]}: {report.headline}{where}{hint}"  # type: ignore[attr-defined]
 
 
 class StoreError(KmodError):

@@ -105,7 +105,7 @@ class Machine:
                 self.console.write("".join(lines))
                 self.console.flush()
         if died is not None:
-            raise Killed(died.signal)
+            raise Killed(died.signal, report=_fatal_report(k.state(PrintkState).logged))
         if k.task.signal_pending:  # Ctrl-C during a sleep: delivered on return to user space
             raise KeyboardInterrupt
         if result is not None:
@@ -269,6 +269,15 @@ class Machine:
             if lines:
                 self.console.write("".join(lines))
                 self.console.flush()
+
+def _fatal_report(records: list) -> object:
+    """The report that killed the task: the last one this entry logged that says so."""
+    from kmodsim.formats.reports import find_reports
+
+    reports = find_reports(records)
+    fatal = [r for r in reports if r.killed or r.panicked]
+    return (fatal or reports or [None])[-1]
+
 
 __all__ = ["Machine", "ModuleInfo", "InsmodError", "RmmodError", "ProcError", "Killed",
            "KmodError", "insmod_strerror", "module_name", "module_size"]

@@ -68,11 +68,11 @@ def test_a_script_file_runs_line_by_line_and_names_itself_in_errors(sh):
                                 "nonexistent\n")
 
 
-def test_the_prompt_reads_lines_until_end_of_input(sh):
+def test_lines_from_a_pipe_run_until_end_of_input_with_no_prompt(sh):
     rc, out = sh(stdin="insmod helloworlddriver.ko\ncat /proc/helloworlddriver\n")
-    assert rc == 0
-    assert "Hello world!\n" in out
-    assert out.count("root@kmodsim:~# ") == 3  # two lines, then end of input
+    # stdin is no terminal: no prompt, as dash gives none (tests/test_cli_readme.py types at
+    # a real terminal, prompts and all)
+    assert (rc, out) == (0, "Hello world!\n")
 
 
 def test_a_pipe_stops_a_runaway_read_as_sigpipe_would(sh):

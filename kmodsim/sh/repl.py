@@ -57,15 +57,17 @@ def interactive() -> int:
         except OSError:
             pass
     sh = _shell()
+    prompt = PROMPT if sys.stdin.isatty() else ""  # as dash: a prompt only for a person
     try:
         while True:
             try:
-                line = input(PROMPT)
+                line = input(prompt)
             except KeyboardInterrupt:  # Ctrl-C: a fresh prompt, as a shell gives
                 sys.stdout.write("\n")
                 continue
-            except EOFError:  # Ctrl-D
-                sys.stdout.write("\n")
+            except EOFError:  # Ctrl-D (or the end of piped input)
+                if prompt:
+                    sys.stdout.write("\n")
                 return sh.status
             try:
                 sh.run_line(line)
