@@ -65,12 +65,15 @@ class Killed(KmodError):
         self.report = report
 
     def __str__(self) -> str:
-        report = self.report
-        if report is None:
-            return self.lines[0]
-        where = f" at {report.file}:{report.line}" if getattr(report, "file", None) else ""
-        hint = f"; {report.hint}" if getattr(report, "hint", None) else ""
-        return f"{self.lines[0]}: {report.headline}{where}{hint}"  # type: ignore[attr-defined]
+        """`Killed: <the kernel's headline>`, then kmodsim's hint (a caller that set its own
+        message keeps it; what a shell prints stays `lines`)."""
+        message = str(self.args[0]) if self.args else ""
+        report = getattr(self, "report", None)  # (absent on one rebuilt from elsewhere)
+        if message != "\n".join(self.lines) or report is None:
+            return message
+        hint = getattr(report, "hint", None)
+        return f"{self.lines[0]}: {report.headline}" + (f"\nkmodsim: hint: {hint}" if hint
+                                                        else "")
 
 
 class StoreError(KmodError):

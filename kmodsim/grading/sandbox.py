@@ -129,10 +129,12 @@ def bwrap_command(home: Path, scratch: Path, readable: list[Path], argv: list[st
         cmd += ["--ro-bind-try", p, p]
     if probe:
         return [*cmd, "--tmpfs", "/tmp", "--chdir", "/", *argv]
+    # /tmp first: Python, kmodsim, the machine's folder and the module files may all be
+    # under the host's /tmp (a venv in a fresh clone there), and a later bind shows them
+    cmd += ["--bind", str(scratch), "/tmp"]
     for p in python_paths():
         cmd += ["--ro-bind", str(p), str(p)]
-    # /tmp first: the machine's folder and the module files may be under the host's /tmp
-    cmd += ["--bind", str(scratch), "/tmp", "--bind", str(home), str(home)]
+    cmd += ["--bind", str(home), str(home)]
     for p in readable:
         cmd += ["--ro-bind", str(p), str(p)]
     return [*cmd, "--chdir", "/tmp", *argv]
