@@ -244,6 +244,11 @@ def main() -> int:
     started = time.perf_counter()
     print(f"kmodsim bench: {PYTHON} ({sys.version.split()[0]}), {REPS} repetitions, medians",
           flush=True)
+    # Bytecode as an installed kmodsim has it: where PYTHONDONTWRITEBYTECODE is set, every
+    # file changed since its last .pyc would be compiled again by each command measured
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "kmodsim"), quiet=1)
     with tempfile.TemporaryDirectory(prefix="kmodsim-bench-") as tmp:
         for figure in (startup, scale, batch, api, concurrency, memory):
             folder = Path(tmp) / figure.__name__
