@@ -255,13 +255,15 @@ def include(relpath: str) -> None:
     code = compile(source, path, "exec", dont_inherit=True)
     lm = _current.module()
     if lm is not None and lm.ns is ns:  # what the file assigns is the module's memory too
-        lm.data_names |= _assigned_names(code)
+        lm.data_names |= assigned_names(code)
     exec(code, ns)
 
 
-def _assigned_names(code: types.CodeType) -> set[str]:
-    """The globals a file's code assigns (its top level's, and `global` ones in functions)."""
-    import dis
+def assigned_names(code: types.CodeType) -> frozenset[str]:
+    """The globals a file's code assigns: at its top level, or with `global` in a function.
+    A module's memory is among them (the star-imported API never is), so saving it never has
+    to look through the whole namespace."""
+    import dis  # only when a module image or an included file is first seen
 
     names: set[str] = set()
     todo = [code]
@@ -271,7 +273,7 @@ def _assigned_names(code: types.CodeType) -> set[str]:
         names.update(str(i.argval) for i in dis.get_instructions(c)
                      if i.opname == "STORE_GLOBAL" or (top and i.opname == "STORE_NAME"))
         todo.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
-    return names
+    return frozenset(names)
 
 
 # -- taint (kernel/panic.c taint_flags[]) -----------------------------------------------------

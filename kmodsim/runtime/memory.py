@@ -19,23 +19,6 @@ _CODE_TYPES = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, 
                types.MethodType, staticmethod, classmethod)
 
 
-def assigned_names(code: types.CodeType) -> frozenset[str]:
-    """The globals the module's code assigns: at its top level, or with `global` in a
-    function. Its memory is among them (the star-imported API never is), so saving it never
-    has to look through the whole namespace."""
-    import dis  # only when a module image is first seen
-
-    names = {str(i.argval) for i in dis.get_instructions(code)
-             if i.opname in ("STORE_NAME", "STORE_GLOBAL")}
-    todo = [c for c in code.co_consts if isinstance(c, types.CodeType)]
-    while todo:
-        inner = todo.pop()
-        names.update(str(i.argval) for i in dis.get_instructions(inner)
-                     if i.opname == "STORE_GLOBAL")
-        todo.extend(c for c in inner.co_consts if isinstance(c, types.CodeType))
-    return frozenset(names)
-
-
 def memory_of(ns: dict, api: dict, data_names: set[str] | frozenset[str]) -> dict:
     """The module's data: of the names it assigns (or brought back from memory), those
     bound to data: not code, not dunders, not the kernel API's own objects."""

@@ -13,7 +13,7 @@ from kmodsim.errors import ModuleMemoryError
 from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel
 from kmodsim.kernel.debug.watchdog import Watchdog, threshold
-from kmodsim.kernel.module import INCLUDED, Module, ModuleState
+from kmodsim.kernel.module import INCLUDED, Module, ModuleState, assigned_names
 from kmodsim.runtime import guard, memory
 from kmodsim.runtime.refresh import refresh
 
@@ -35,7 +35,7 @@ def code_of(blob: bytes) -> types.CodeType:
 def _assigned_names(code: types.CodeType) -> frozenset[str]:
     cached = _NAMES_CACHE.get(id(code))
     if cached is None or cached[0] is not code:  # (holding the code keeps its id unique)
-        cached = _NAMES_CACHE[id(code)] = (code, memory.assigned_names(code))
+        cached = _NAMES_CACHE[id(code)] = (code, assigned_names(code))
     return cached[1]
 
 
