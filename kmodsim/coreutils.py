@@ -15,7 +15,7 @@ from kmodsim.kernel.errno import EIO
 from kmodsim.kernel.fs import OpenFile, open_file, read, release, write
 from kmodsim.kernel.module import ModuleState
 from kmodsim.kernel.panic import TaskDied
-from kmodsim.kernel.procfs import O_NONBLOCK, O_RDONLY, O_WRONLY
+from kmodsim.kernel.vfs import O_CREAT, O_NONBLOCK, O_RDONLY, O_TRUNC, O_WRONLY
 
 CAT_COUNT = 128 * 1024  # coreutils cat reads with a 128 KiB buffer
 RUNAWAY_BYTES = 1024 * 1024
@@ -23,10 +23,8 @@ RUNAWAY_CALLS = 10_000
 
 
 def cat(k: Kernel, path: str, nonblock: bool = False) -> bytes:
-    """`cat /proc/PATH`: read until 0. A ProcError carries what was read before it."""
+    """`cat PATH` (absolute): read until 0. A ProcError carries what was read before it."""
     of = open_file(k, path, O_RDONLY | (O_NONBLOCK if nonblock else 0))
-    if of.builtin is not None:
-        return of.builtin
     out = bytearray()
     calls = 0
     try:
@@ -40,7 +38,7 @@ def cat(k: Kernel, path: str, nonblock: bool = False) -> bytes:
                 bound = ("more than 1 MiB" if len(out) > RUNAWAY_BYTES
                          else f"{RUNAWAY_CALLS} read calls")
                 err = ProcError(path, EIO, [
-                    f"kmod: stopped reading /proc/{path} after {bound}: the read handler never "
+                    f"kmod: stopped reading {path} after {bound}: the read handler never "
                     f"returned 0 (end of file). Does it advance *ppos (ppos.value) and return 0 "
                     f"once ppos.value is past the end?"])
                 err.lines = err.lines[1:]  # cat itself saw no error: only kmodsim's note
@@ -59,8 +57,8 @@ def cat(k: Kernel, path: str, nonblock: bool = False) -> bytes:
 
 
 def echo(k: Kernel, path: str, data: bytes) -> int:
-    """`echo DATA > /proc/PATH`: stdio keeps writing the rest until all is taken."""
-    of = open_file(k, path, O_WRONLY)
+    """`echo DATA > PATH` (absolute): stdio keeps writing the rest until all is taken."""
+    of = open_file(k, path, O_WRONLY | O_CREAT | O_TRUNC)  # the shell's `>`
     done = zero_runs = 0
     try:
         while done < len(data):  # nothing to write, no write(2): as stdio does

@@ -36,13 +36,16 @@ class RmmodError(KmodError):
 
 
 class ProcError(KmodError):
-    """A failed open/read/write of a /proc file: `kmod: /proc/NAME: <strerror>`."""
+    """A failed open/read/write/ioctl of a simulated file: `kmod: PATH: <strerror>` (a
+    relative PATH is under /proc, as `kmod proc read NAME` names it)."""
 
     is_result = True
 
     def __init__(self, path: str, errno: int, detail: list[str] | None = None) -> None:
-        super().__init__([f"kmod: /proc/{path}: {strerror(errno)}", *(detail or [])], errno)
-        self.path = path
+        shown = path if path.startswith("/") else f"/proc/{path}"
+        super().__init__([f"kmod: {shown}: {strerror(errno)}", *(detail or [])], errno)
+        # a /proc file's NAME as `kmod proc` takes it (counter); any other file's full path
+        self.path = shown[len("/proc/"):] if shown.startswith("/proc/") else shown
 
 
 SIGKILL, SIGSEGV = 9, 11

@@ -1,4 +1,5 @@
-"""An open file of a user program: system calls on it enter the kernel one at a time.
+"""An open file of a user program (any simulated path: /proc, /dev, /sys, debugfs): system
+calls on it (read, write, lseek, ioctl, close) enter the kernel one at a time.
 
 An open file outlives the kernel entry that made it: between calls it is kept pickled, with
 its position and private_data, and thawed in the next entry.
@@ -12,7 +13,16 @@ from typing import TYPE_CHECKING
 
 from kmodsim.kernel import fs
 from kmodsim.kernel._current import Kernel
-from kmodsim.kernel.procfs import O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY
+from kmodsim.kernel.vfs import (
+    O_APPEND,
+    O_CREAT,
+    O_NONBLOCK,
+    O_RDONLY,
+    O_RDWR,
+    O_TRUNC,
+    O_WRONLY,
+    SEEK_CUR,
+)
 from kmodsim.store import load_blob
 
 if TYPE_CHECKING:
@@ -21,7 +31,10 @@ if TYPE_CHECKING:
 BUFSIZE = 8192  # what Python's own buffered files ask read(2) for
 
 
-class ProcFile:
+class SimulatedFile:
+    """Like a file object of the built-in open(), over a file of the simulated machine.
+    `name` is the path as given; a relative one is under /proc (`counter`: /proc/counter)."""
+
     def __init__(self, machine: Machine, path: str, mode: str = "r",
                  nonblock: bool = False) -> None:
         self._machine = machine
@@ -29,6 +42,10 @@ class ProcFile:
         self._binary = "b" in mode
         plus = "+" in mode
         flags = O_RDWR if plus else O_WRONLY if mode[0] in "wa" else O_RDONLY
+        if mode[0] == "w":  # as C's fopen() asks open(2)
+            flags |= O_CREAT | O_TRUNC
+        elif mode[0] == "a":
+            flags |= O_CREAT | O_APPEND
         if nonblock:  # O_NONBLOCK: a handler that would sleep returns -EAGAIN instead
             flags |= O_NONBLOCK
         self._path = fs.normalize(path)
@@ -41,15 +58,14 @@ class ProcFile:
     # An open file outlives the kernel entry that made it: keep it pickled in between.
     @staticmethod
     def _freeze(of: fs.OpenFile) -> tuple:
-        return (of.path, of.lm.name if of.lm else None, pickle.dumps((of.pde, of.filp)),
-                of.builtin, of.pos)
+        return (of.path, of.lm.name if of.lm else None, pickle.dumps((of.node, of.filp)))
 
     @staticmethod
     def _thaw(k: Kernel, frozen: tuple) -> fs.OpenFile:
-        path, owner, blob, builtin, pos = frozen
-        lm = k.module(owner) if owner else None
-        pde, filp = load_blob(blob)  # type: ignore[misc]
-        return fs.OpenFile(path, pde, lm, filp, builtin, pos)
+        path, owner, blob = frozen
+        lm = k.module(owner) if owner else None  # before the node: it names the module's code
+        node, filp = load_blob(blob)  # type: ignore[misc]
+        return fs.OpenFile(path, node, lm, filp)
 
     def _syscall(self, op: str, arg: object = None) -> object:
         if self.closed:
@@ -60,6 +76,12 @@ class ProcFile:
                 result: object = fs.read(k, of, arg)  # type: ignore[arg-type]
             elif op == "write":
                 result = fs.write(k, of, arg)  # type: ignore[arg-type]
+            elif op == "llseek":
+                result = fs.llseek(k, of, *arg)  # type: ignore[misc]
+            elif op == "ioctl":
+                result = fs.ioctl(k, of, *arg)  # type: ignore[misc]
+            elif op == "poll":
+                result = fs.poll(k, of, *arg)  # type: ignore[misc]
             else:
                 fs.release(k, of)
                 result = None
@@ -97,7 +119,36 @@ class ProcFile:
         data, self._buffer = self._buffer[:cut], self._buffer[cut:]
         return self._out(data)
 
-    def __iter__(self) -> ProcFile:
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """lseek(2) through the file's llseek (ESPIPE, as ProcError, if it can't seek)."""
+        if whence == SEEK_CUR:  # from where the reader is, not where read-ahead got to
+            offset -= len(self._buffer)
+        pos = self._syscall("llseek", (offset, whence))
+        self._buffer = b""
+        return pos  # type: ignore[return-value]
+
+    def tell(self) -> int:
+        return self.seek(0, SEEK_CUR)
+
+    def poll(self, events: int = 0x1 | 0x40, timeout: float | None = None) -> int:
+        """poll(2) on this file alone: the events ready (default: POLLIN | POLLRDNORM),
+        waiting up to `timeout` seconds (None: until some are; 0: not at all); 0 if none
+        came in time. The module's poll handler says what is ready."""
+        if self._buffer and events & 0x1:
+            return 0x1 | 0x40  # read ahead already: a read won't block
+        return self._syscall("poll", (events, timeout))  # type: ignore[return-value]
+
+    def ioctl(self, cmd: int, arg: int | bytes | bytearray = 0) -> int:
+        """ioctl(2): the handler's return value (ProcError for -errno: ENOTTY if the file
+        has no ioctl or the command is unknown). `arg` is a number, or a buffer the handler
+        reaches as a user pointer (copy_from_user/copy_to_user); a bytearray gets what the
+        handler wrote."""
+        ret, buffer = self._syscall("ioctl", (cmd, arg))  # type: ignore[misc]
+        if isinstance(arg, bytearray) and buffer is not None:
+            arg[:] = buffer
+        return ret  # type: ignore[no-any-return]
+
+    def __iter__(self) -> SimulatedFile:
         return self
 
     def __next__(self) -> str | bytes:
@@ -121,8 +172,11 @@ class ProcFile:
             self._syscall("release")
             self.closed = True
 
-    def __enter__(self) -> ProcFile:
+    def __enter__(self) -> SimulatedFile:
         return self
 
     def __exit__(self, t: type | None, e: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
+
+
+ProcFile = SimulatedFile  # its name when it opened only /proc files

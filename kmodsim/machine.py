@@ -33,7 +33,7 @@ from kmodsim.runtime.schedule import machine_key, ring_woken
 from kmodsim.store import Store, wipe
 
 if TYPE_CHECKING:
-    from kmodsim.files import ProcFile
+    from kmodsim.files import SimulatedFile
 
 
 class ModuleInfo(NamedTuple):
@@ -111,6 +111,31 @@ class Machine:
         if result is not None:
             raise result
 
+    def kthreads(self) -> list[tuple[int, str, str]]:
+        """(pid, name, module) of each kernel thread running now, the workqueues' worker
+        included (module ''); pid 0: still starting."""
+        from kmodsim.kernel.kthread import KthreadState
+        from kmodsim.kernel.workqueue import WORKER_COMM, WorkState
+
+        with self._look() as k:
+            threads = k.state(KthreadState).listing()
+            worker = k.state(WorkState)
+            if worker.worker and worker.worker_alive():
+                threads.append((int(worker.worker.get("pid", 0)), WORKER_COMM, ""))
+        return threads
+
+    def run_kthread(self, tid: int) -> None:
+        """Be kthread `tid` of this machine until its function returns (the body of the
+        process kmodsim.kthreadd starts)."""
+        from kmodsim.kernel.kthread import run_kthread
+        from kmodsim.kernel.workqueue import run_worker
+
+        with self._kernel() as k:
+            if tid == 0:
+                run_worker(k)  # 0: the workqueues' worker
+            else:
+                run_kthread(k, tid)
+
     def _look(self):  # type: ignore[no-untyped-def]
         """A look at the machine that runs no module code (lsmod, proc ls)."""
         return self._kernel(timers=False)
@@ -171,26 +196,66 @@ class Machine:
     def proc_read(self, path: str, nonblock: bool = False) -> bytes:
         """`cat /proc/PATH`: read calls until 0. ProcError carries what was read before it.
         `nonblock`: opened O_NONBLOCK (a handler that would sleep says -EAGAIN)."""
+        from kmodsim.kernel.fs import proc_path
+
+        return self.read_file(proc_path(path), nonblock)
+
+    def proc_write(self, path: str, data: bytes) -> int:
+        """`echo DATA > /proc/PATH` (DATA already with its newline): one open, writes, close."""
+        from kmodsim.kernel.fs import proc_path
+
+        return self.write_file(proc_path(path), data)
+
+    # -- any simulated file: /proc, /dev, /sys, /sys/kernel/debug -----------------------------
+    def read_file(self, path: str, nonblock: bool = False) -> bytes:
+        """`cat PATH`: read calls until 0 (ProcError carries what was read before it)."""
         from kmodsim import coreutils
         from kmodsim.kernel.fs import normalize
 
         with self._kernel() as k:
             return coreutils.cat(k, normalize(path), nonblock)
 
-    def proc_write(self, path: str, data: bytes) -> int:
-        """`echo DATA > /proc/PATH` (DATA already with its newline): one open, writes, close."""
+    def write_file(self, path: str, data: bytes) -> int:
+        """`echo DATA > PATH` (DATA already with its newline): one open, writes, close."""
         from kmodsim import coreutils
         from kmodsim.kernel.fs import normalize
 
         with self._kernel() as k:
             return coreutils.echo(k, normalize(path), data)
 
-    def open(self, path: str, mode: str = "r", nonblock: bool = False) -> ProcFile:
-        """A user program's open() of a /proc file (see kmodsim.userspace); `nonblock`:
-        O_NONBLOCK. While it is open, the module is in use."""
-        from kmodsim.files import ProcFile
+    def ioctl(self, path: str, cmd: int, arg: int | bytes | bytearray = 0) -> int:
+        """open(PATH, O_RDONLY), ioctl(fd, CMD, ARG), close: the ioctl's return value
+        (ProcError for -errno). A bytearray `arg` gets what the handler wrote to it."""
+        with self.open(path, "rb") as f:
+            return f.ioctl(cmd, arg)
 
-        return ProcFile(self, path, mode, nonblock)
+    def list_dir(self, path: str) -> list[str] | None:
+        """The names in simulated directory PATH, sorted; None if it is not one. A directory
+        the user may not read (or search the way to) is ProcError EACCES."""
+        from kmodsim.kernel import vfs
+        from kmodsim.kernel.fs import normalize, stat_dir
+
+        with self._look() as k:
+            full = normalize(path)
+            if not stat_dir(k, full):
+                return None
+            return vfs.listdir(k, full)
+
+    def stat(self, path: str) -> tuple[int, int, int, int] | None:
+        """(mode, uid, gid, size) of simulated PATH, or None if there is no such file."""
+        from kmodsim.kernel import vfs
+        from kmodsim.kernel.fs import normalize
+
+        with self._look() as k:
+            node = vfs.lookup(k, normalize(path))
+        return None if node is None else (node.mode, node.uid, node.gid, node.size)
+
+    def open(self, path: str, mode: str = "r", nonblock: bool = False) -> SimulatedFile:
+        """A user program's open() of a simulated file (see kmodsim.userspace); `nonblock`:
+        O_NONBLOCK. While it is open, the module that serves it is in use."""
+        from kmodsim.files import SimulatedFile
+
+        return SimulatedFile(self, path, mode, nonblock)
 
     # -- the ring buffer -------------------------------------------------------------------
     def log_records(self, after_seq: int | None = None) -> list[Record]:
@@ -257,7 +322,10 @@ class Machine:
             log_buf_len = parsed
         if reset:
             self.store.reset()
+        from kmodsim.runtime.kthreadd import stop_all
+
         with self.store.transaction() as db:
+            stop_all(KernelEntry(db))  # a reboot ends every kthread with the boot
             wipe(db)
             k = KernelEntry(db)
             k.state(TimeState)  # the clock starts again

@@ -1,8 +1,11 @@
-"""User programs: open a /proc file and read, readline, write it through the module's handlers.
+"""User programs: open a file of the simulated machine (/proc, /dev, /sys, /sys/kernel/debug)
+and read, readline, write, seek, ioctl and close it through the module's handlers.
 
     from kmodsim import userspace
     f = userspace.open("/proc/helloworlddriver")
     print(f.readline())
+    with userspace.open("/dev/knob") as knob:
+        knob.ioctl(KNOB_RESET)
 
 Each system call is its own kernel entry (the program may run for a while between them);
 the open file, with its position and private_data, stays with the program in between
@@ -24,7 +27,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from kmodsim.files import ProcFile
+from kmodsim.files import SimulatedFile
 from kmodsim.machine import Machine
 
 # The machines the caller set, innermost block last; None: none set (the default machine).
@@ -58,17 +61,21 @@ def current_machines() -> tuple[Any, ...] | None:
 
 def open(path: str, mode: str = "r",  # noqa: A001
          home: str | os.PathLike[str] | None = None, nonblock: bool = False) -> Any:
-    """Like the built-in open(), for files under /proc of the simulated machine
-    (`nonblock`: O_NONBLOCK, a handler that would sleep returns -EAGAIN)."""
+    """Like the built-in open(), for a file of the simulated machine: an absolute path under
+    /proc, /dev, /sys or /sys/kernel/debug (a relative one is under /proc). The program runs
+    as the machine's user (uid 1000 for a Machine made without uid=). `nonblock`: O_NONBLOCK,
+    a handler that would sleep returns -EAGAIN. Besides read, readline, write and close, the
+    file has seek/tell (the llseek handler) and ioctl(cmd, arg) (arg a number, or a
+    bytearray the handler reaches with copy_from_user/copy_to_user)."""
     chosen = _MACHINES.get()
     if chosen is None:
-        return ProcFile(Machine(home), path, mode, nonblock)
+        return SimulatedFile(Machine(home), path, mode, nonblock)
     if home is not None:
         want = Path(os.path.abspath(home))
         for m in chosen:
             if _home_of(m) == want:
                 return m.open(path, mode, nonblock)
-        return ProcFile(Machine(home), path, mode, nonblock)  # named: a machine of its own
+        return SimulatedFile(Machine(home), path, mode, nonblock)  # named: a machine of its own
     if len(chosen) == 1:
         return chosen[0].open(path, mode, nonblock)
     homes = ", ".join(str(_home_of(m)) for m in chosen) or "none"

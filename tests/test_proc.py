@@ -174,8 +174,8 @@ def test_proc_ls_and_directories(kmod, module_file):
         """)
     kmod("insmod", path)
     assert kmod("proc", "ls").stdout.splitlines() == [
-        "/proc/modules", "/proc/mydir", "/proc/mydir/leaf", "/proc/sys", "/proc/sys/kernel",
-        "/proc/sys/kernel/tainted"]
+        "/proc/devices", "/proc/modules", "/proc/mydir", "/proc/mydir/leaf", "/proc/sys",
+        "/proc/sys/kernel", "/proc/sys/kernel/tainted"]
     assert kmod("proc", "read", "mydir/leaf").stdout == "leaf\n"
     r = kmod("proc", "read", "mydir")
     assert (r.returncode, r.stderr) == (1, "kmod: /proc/mydir: Is a directory\n")

@@ -15,7 +15,8 @@ import pytest
 from conftest import KMOD, MODULES
 
 COUNTER = str(MODULES / "counter.py")
-BUILTIN = ["/proc/modules", "/proc/sys", "/proc/sys/kernel", "/proc/sys/kernel/tainted"]
+BUILTIN = ["/proc/devices", "/proc/modules", "/proc/sys", "/proc/sys/kernel",
+           "/proc/sys/kernel/tainted"]
 
 # Handlers that change memory, the log and the store (a new /proc entry), say they got
 # there (the marker file), then take long: sleeping, or spinning below the watchdog.

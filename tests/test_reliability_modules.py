@@ -12,7 +12,7 @@ from kmodsim.errors import InsmodError
 from kmodsim.machine import Machine
 
 EMPTY_LSMOD = "Module                  Size  Used by\n"
-BUILTIN = "/proc/modules\n/proc/sys\n/proc/sys/kernel\n/proc/sys/kernel/tainted\n"
+BUILTIN = "/proc/devices\n/proc/modules\n/proc/sys\n/proc/sys/kernel\n/proc/sys/kernel/tainted\n"
 
 
 def insert_error(path: str, text: str) -> str:

@@ -28,8 +28,14 @@ _COMMANDS = {
     "rmmod": "rmmod",
     "lsmod": "lsmod",
     "modinfo": "modinfo",
+    "modprobe": "modprobe",
+    "depmod": "depmod",
     "dmesg": "dmesg",
     "proc": "proc",
+    "cat": "files:cat",
+    "write": "files:write",
+    "ls": "files:ls",
+    "ioctl": "files:ioctl",
     "reboot": "reboot",
     "sh": "sh",
     "explain": "explain",
@@ -58,9 +64,10 @@ class LazyGroup(click.Group):
         module = _COMMANDS.get(cmd_name)
         if module is None:
             return None
+        module, _, attribute = module.partition(":")  # "files:cat": one of a file's commands
         name = f"kmodsim.cli.{module}"
         try:
-            return importlib.import_module(name).command
+            return getattr(importlib.import_module(name), attribute or "command")  # type: ignore[no-any-return]
         except ModuleNotFoundError as e:
             if e.name != name:  # a real bug inside the command's module: don't hide it
                 raise
@@ -260,7 +267,8 @@ def _explained_command(args: Sequence[str]) -> list[str] | None:
     if not words:
         return None
     name = words[0]
-    if name in ("insmod", "rmmod") or (name == "sh" and len(words) > 1) or \
+    if name in ("insmod", "rmmod", "modprobe", "cat", "write", "ioctl") or \
+            (name == "sh" and len(words) > 1) or \
             (name == "proc" and len(words) > 1 and words[1] in ("read", "write")):
         return words
     return None

@@ -247,6 +247,17 @@ def complete_proc_entry(ctx: click.Context, param: click.Parameter,
     return proc_entries(incomplete.removeprefix("/proc/"))
 
 
+def complete_simulated_path(ctx: click.Context, param: click.Parameter,
+                            incomplete: str) -> list[CompletionItem]:
+    """The names in the simulated directory of what is typed (/proc/, /sys/module/...)."""
+    folder, _, start = incomplete.rpartition("/")
+    if not folder:  # the trees themselves
+        return [CompletionItem(r) for r in ("/dev/", "/proc/", "/sys/")
+                if r.startswith(incomplete or "/")]
+    names = _asking(lambda m: m.list_dir(folder or "/") or [])
+    return [CompletionItem(f"{folder}/{n}") for n in names if n.startswith(start)]
+
+
 def _typed(ctx: click.Context, param: click.Parameter) -> list[str]:
     value = ctx.params.get(param.name or "") or ()
     return list(value)

@@ -34,6 +34,8 @@ ENVIRONMENT = [
                           "--since and friends."),
     ("KMODSIM_PRINTK_CALLER", "1: records carry caller ids ([ T1234]), as on a kernel built "
                               "with CONFIG_PRINTK_CALLER."),
+    ("KMODSIM_MODULE_PATH", "Folders kmod depmod indexes when given none, separated by colons "
+                            "(relative ones from where it runs; unset: modules)."),
     ("KMODSIM_WATCHDOG_THRESH", "Seconds module code may run without sleeping before the "
                                 "soft-lockup watchdog stops it (5)."),
     ("KMODSIM_HUNG_TASK_TIMEOUT", "Seconds a task may wait for a mutex before khungtaskd "
@@ -44,7 +46,7 @@ ENVIRONMENT = [
                                           "bash_source, zsh_source or fish_source prints the "
                                           "script; see `kmod completion --help`."),
 ]
-TOOLS = ("insmod", "rmmod", "lsmod", "modinfo", "dmesg")
+TOOLS = ("insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod", "dmesg")
 
 
 @click.command()

@@ -8,6 +8,7 @@ import sys
 import click
 
 from kmodsim.cli import as_name, completer, get_machine
+from kmodsim.cli.files import add_root_hint, echo_line
 from kmodsim.errors import ProcError
 
 
@@ -34,6 +35,7 @@ def read(name: str, nonblock: bool) -> None:
             data = machine.proc_read(as_name(name), nonblock)
     except ProcError as e:
         _write(getattr(e, "partial", b""))
+        add_root_hint(e, f"cat /proc/{name.removeprefix('/proc/')}")
         raise
     _write(data)
 
@@ -44,12 +46,18 @@ def read(name: str, nonblock: bool) -> None:
 @click.argument("data", nargs=-1)
 def write(name: str, data: tuple[str, ...], no_newline: bool) -> None:
     """Like `echo DATA > /proc/NAME` (no DATA or `-`: standard input, as is)."""
-    if not data or data == ("-",):
+    stdin = not data or data == ("-",)
+    if stdin:
         payload = sys.stdin.buffer.read()
     else:
         payload = os.fsencode(" ".join(data)) + (b"" if no_newline else b"\n")
-    with get_machine().as_program("sh") as machine:  # the shell's echo makes the write
-        machine.proc_write(as_name(name), payload)
+    try:
+        with get_machine().as_program("sh") as machine:  # the shell's echo makes the write
+            machine.proc_write(as_name(name), payload)
+    except ProcError as e:
+        add_root_hint(e, echo_line(f"/proc/{name.removeprefix('/proc/')}", data, no_newline,
+                                   stdin))
+        raise
 
 
 def _write(data: bytes) -> None:

@@ -68,6 +68,11 @@ def _machine_rows() -> list[tuple[str, str]]:
         rows.append(("machine", f"up {_duration(up)}, {loaded}, {taint}"))
     except KmodError as e:  # a panicked kernel refuses all but dmesg and reboot
         rows.append(("machine", e.lines[0].removeprefix("kmod: ")))
+    threads = m.kthreads()  # each runs as a process of its own (none: no process runs)
+    if threads:
+        rows.append(("threads", ", ".join(
+            f"{comm} (pid {pid}{f', module {module}' if module else ''})"
+            for pid, comm, module in threads)))
     reports = find_reports(records(m))
     if reports:
         rows.append(("reports", f"{len(reports)} in the ring buffer, the last: "

@@ -19,7 +19,7 @@ CALLS = frozenset({
     "log_records", "clear_log", "read_clear_log", "boot_time", "set_console_level",
     "set_console_enabled", "run_timers", "advance_clock", "tainted", "reboot",
 })
-FILE_CALLS = frozenset({"read", "read1", "readline", "write", "close"})
+FILE_CALLS = frozenset({"read", "read1", "readline", "write", "seek", "tell", "ioctl", "close"})
 
 
 def error_of(e: BaseException) -> dict:
@@ -77,7 +77,13 @@ def serve(in_fd: int, out_fd: int, home: str, uid: int) -> None:
                 value, next_file = next_file, next_file + 1
             elif op == "file" and request["method"] in FILE_CALLS:
                 f = files[request["file"]]
-                value = getattr(f, request["method"])(*args)
+                if request["method"] == "ioctl":  # a buffer comes back with what was written
+                    cmd, arg = args
+                    buffer = bytearray(arg) if isinstance(arg, (bytes, bytearray)) else None
+                    ret = f.ioctl(cmd, buffer if buffer is not None else arg)
+                    value = [ret, None if buffer is None else bytes(buffer)]
+                else:
+                    value = getattr(f, request["method"])(*args)
                 if request["method"] == "close":
                     del files[request["file"]]
             else:

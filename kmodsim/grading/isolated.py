@@ -396,7 +396,8 @@ def _bytes(value: object) -> bytes:
 
 
 class RemoteFile:
-    """An open /proc file of a user program whose system calls run in the child."""
+    """An open file (/proc, /dev, /sys) of a user program whose system calls run in the
+    child."""
 
     def __init__(self, machine: IsolatedMachine, fid: int, path: str, mode: str) -> None:
         self._machine = machine
@@ -438,6 +439,23 @@ class RemoteFile:
 
     def write(self, data: str | bytes) -> int:
         return int(self._do("write", data))  # type: ignore[arg-type]
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return int(self._do("seek", int(offset), int(whence)))  # type: ignore[call-overload]
+
+    def tell(self) -> int:
+        return int(self._do("tell"))  # type: ignore[call-overload]
+
+    def ioctl(self, cmd: int, arg: int | bytes | bytearray = 0) -> int:
+        """As SimulatedFile.ioctl: a bytearray `arg` gets what the handler wrote."""
+        buffer = isinstance(arg, (bytes, bytearray))
+        answer = self._do("ioctl", int(cmd), bytes(arg) if buffer else int(arg))  # type: ignore[arg-type]
+        if not isinstance(answer, list) or len(answer) != 2:
+            raise IsolationError("kmodsim: the machine's process answered an ioctl oddly")
+        ret, written = answer
+        if isinstance(arg, bytearray) and isinstance(written, bytes):
+            arg[:] = written
+        return int(ret)
 
     def close(self) -> None:
         if not self.closed:

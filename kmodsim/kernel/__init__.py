@@ -8,6 +8,27 @@ form returns the value instead: what C returns first, then what it writes throug
 
 from kmodsim.kernel.atomic import *
 from kmodsim.kernel.bitops import *
+from kmodsim.kernel.chrdev import (
+    MAJOR,
+    MINOR,
+    MINORBITS,
+    MINORMASK,
+    MKDEV,
+    alloc_chrdev_region,
+    cdev,
+    cdev_add,
+    cdev_alloc,
+    cdev_del,
+    cdev_init,
+    fixed_size_llseek,
+    imajor,
+    iminor,
+    nonseekable_open,
+    register_chrdev,
+    register_chrdev_region,
+    unregister_chrdev,
+    unregister_chrdev_region,
+)
 from kmodsim.kernel.completion import (
     DECLARE_COMPLETION,
     complete,
@@ -58,6 +79,7 @@ from kmodsim.kernel.ctype import (
     unchar,
     ushort,
 )
+from kmodsim.kernel.debugfs import *
 from kmodsim.kernel.delay import (
     cond_resched,
     fsleep,
@@ -65,15 +87,76 @@ from kmodsim.kernel.delay import (
     msleep,
     msleep_interruptible,
     ndelay,
-    schedule,
     ssleep,
     udelay,
     usleep_range,
 )
+from kmodsim.kernel.device import (
+    class_,
+    class_create,
+    class_destroy,
+    dev_alert,
+    dev_crit,
+    dev_dbg,
+    dev_driver_string,
+    dev_emerg,
+    dev_err,
+    dev_get_drvdata,
+    dev_info,
+    dev_name,
+    dev_notice,
+    dev_printk,
+    dev_set_drvdata,
+    dev_warn,
+    device,
+    device_create,
+    device_destroy,
+)
 from kmodsim.kernel.errno import *
 from kmodsim.kernel.errno import IS_ERR_VALUE
+from kmodsim.kernel.ioctl import (
+    _IO,
+    _IOC,
+    _IOC_DIR,
+    _IOC_NONE,
+    _IOC_NR,
+    _IOC_READ,
+    _IOC_SIZE,
+    _IOC_TYPE,
+    _IOC_WRITE,
+    _IOR,
+    _IOW,
+    _IOWR,
+)
 from kmodsim.kernel.kernel_helpers import *
+from kmodsim.kernel.kobject import *
+from kmodsim.kernel.kobject import (
+    __ATTR,
+    __ATTR_RO,
+    __ATTR_RO_MODE,
+    __ATTR_RW,
+    __ATTR_RW_MODE,
+    __ATTR_WO,
+)
 from kmodsim.kernel.kstrtox import *
+from kmodsim.kernel.kthread import (
+    TASK_INTERRUPTIBLE,
+    TASK_RUNNING,
+    TASK_UNINTERRUPTIBLE,
+    kthread_complete_and_exit,
+    kthread_create,
+    kthread_exit,
+    kthread_run,
+    kthread_should_stop,
+    kthread_stop,
+    schedule,
+    schedule_timeout,
+    schedule_timeout_interruptible,
+    schedule_timeout_uninterruptible,
+    set_current_state,
+    task_struct,
+    wake_up_process,
+)
 from kmodsim.kernel.lists import *
 from kmodsim.kernel.locking import (
     DEFINE_MUTEX,
@@ -172,6 +255,28 @@ from kmodsim.kernel.params import (
     param_set_ulong,
     param_set_ushort,
     ullong,
+)
+from kmodsim.kernel.poll import (
+    DEFAULT_POLLMASK,
+    EPOLLERR,
+    EPOLLHUP,
+    EPOLLIN,
+    EPOLLOUT,
+    EPOLLPRI,
+    EPOLLRDNORM,
+    EPOLLWRNORM,
+    POLLERR,
+    POLLHUP,
+    POLLIN,
+    POLLNVAL,
+    POLLOUT,
+    POLLPRI,
+    POLLRDBAND,
+    POLLRDNORM,
+    POLLWRBAND,
+    POLLWRNORM,
+    poll_table,
+    poll_wait,
 )
 from kmodsim.kernel.printk import (
     KERN_ALERT,
@@ -289,6 +394,19 @@ from kmodsim.kernel.slab import (
     vmalloc,
     vzalloc,
 )
+from kmodsim.kernel.softirq import (
+    DECLARE_TASKLET,
+    DECLARE_TASKLET_OLD,
+    from_tasklet,
+    tasklet_disable,
+    tasklet_enable,
+    tasklet_hi_schedule,
+    tasklet_init,
+    tasklet_kill,
+    tasklet_schedule,
+    tasklet_setup,
+    tasklet_struct,
+)
 from kmodsim.kernel.string import *
 from kmodsim.kernel.time import HZ, get_jiffies, jiffies_now, jiffies_to_msecs, msecs_to_jiffies
 from kmodsim.kernel.timer import (
@@ -305,6 +423,8 @@ from kmodsim.kernel.timer import (
     timer_setup,
 )
 from kmodsim.kernel.uaccess import (
+    __get_user,
+    __put_user,
     copy_from_user,
     copy_to_user,
     get_user,
@@ -328,6 +448,7 @@ from kmodsim.kernel.uaccess import (
     simple_read_from_buffer,
     simple_write_to_buffer,
 )
+from kmodsim.kernel.vfs import default_llseek, file_operations, no_llseek, noop_llseek
 from kmodsim.kernel.wait import (
     DECLARE_WAIT_QUEUE_HEAD,
     MAX_SCHEDULE_TIMEOUT,
@@ -342,6 +463,62 @@ from kmodsim.kernel.wait import (
     wake_up_interruptible,
     wake_up_interruptible_all,
 )
+from kmodsim.kernel.workqueue import (
+    DECLARE_DELAYED_WORK,
+    DECLARE_WORK,
+    INIT_DELAYED_WORK,
+    INIT_WORK,
+    WQ_CPU_INTENSIVE,
+    WQ_FREEZABLE,
+    WQ_HIGHPRI,
+    WQ_MEM_RECLAIM,
+    WQ_POWER_EFFICIENT,
+    WQ_SYSFS,
+    WQ_UNBOUND,
+    alloc_workqueue,
+    cancel_delayed_work,
+    cancel_delayed_work_sync,
+    cancel_work,
+    cancel_work_sync,
+    create_singlethread_workqueue,
+    create_workqueue,
+    delayed_work,
+    delayed_work_pending,
+    destroy_workqueue,
+    drain_workqueue,
+    flush_delayed_work,
+    flush_scheduled_work,
+    flush_work,
+    flush_workqueue,
+    mod_delayed_work,
+    queue_delayed_work,
+    queue_work,
+    schedule_delayed_work,
+    schedule_work,
+    system_highpri_wq,
+    system_long_wq,
+    system_unbound_wq,
+    system_wq,
+    to_delayed_work,
+    work_pending,
+    work_struct,
+    workqueue_struct,
+)
 
 NULL = None
+
+# C's API has names that begin with an underscore (_IOW, __put_user), which a star import
+# skips unless __all__ lists them.
+_C_UNDERSCORE_NAMES = [
+    "_IO", "_IOC", "_IOC_DIR", "_IOC_NONE", "_IOC_NR", "_IOC_READ", "_IOC_SIZE", "_IOC_TYPE",
+    "_IOC_WRITE", "_IOR", "_IOW", "_IOWR", "__get_user", "__put_user",
+    "__ATTR", "__ATTR_RO", "__ATTR_RO_MODE", "__ATTR_RW", "__ATTR_RW_MODE", "__ATTR_WO"]
+
+
+def __getattr__(name: str) -> object:
+    """`__all__`, made when a star import asks for it: every public name, wherever in this
+    file it was imported, and the C names above."""
+    if name == "__all__":
+        return [n for n in globals() if not n.startswith("_")] + _C_UNDERSCORE_NAMES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

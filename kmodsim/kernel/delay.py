@@ -58,7 +58,3 @@ def ndelay(nsecs: int) -> None:
 def cond_resched() -> None:
     """A point where other tasks may run (this one stays runnable)."""
     sleep(_current.entry(), 0)
-
-
-def schedule() -> None:
-    _sleep(0, "kernel/sched/core.c:6772")

@@ -1,94 +1,128 @@
-"""System calls on /proc files (fs/open.c, fs/read_write.c, fs/proc/inode.c): open, read,
-write and release, calling the module's proc_ops.
+"""System calls on the files of the simulated trees (fs/open.c, fs/read_write.c, fs/ioctl.c):
+open, read, write, llseek, ioctl and release of any path the VFS finds (/proc, /dev, /sys,
+/sys/kernel/debug), calling the node's file_operations.
 
-The learner's shell is an ordinary user, so the entry's mode bits for "others" decide what
-it may do, as they would for `cat /proc/x` typed without sudo.
+Who may do what is the VFS's check (vfs.walk, vfs.permission) against the task's uid: 1000
+for `kmod proc`, `kmod cat` and the Python API, 0 for `kmod sh` (the tutorials' sudo).
+
+Handlers of a node a module owns run in that module under the fault catcher (k.call), and an
+open file keeps the module in use (try_module_get); the kernel's own handlers (a node without
+an owner, or a function marked vfs.kernel_glue) are called directly.
 """
 
 from __future__ import annotations
 
+import types
+from collections.abc import Callable
+
 from kmodsim.errors import ProcError
-from kmodsim.formats.procmodules import render_proc_modules
+from kmodsim.kernel import _current, vfs
 from kmodsim.kernel._current import Kernel
-from kmodsim.kernel.errno import EACCES, EFAULT, EINVAL, EIO, EISDIR, ENOENT
+from kmodsim.kernel.errno import (
+    EACCES,
+    EBADF,
+    EFAULT,
+    EINTR,
+    EINVAL,
+    EISDIR,
+    ENOTTY,
+    ENXIO,
+)
 from kmodsim.kernel.module import Module, ModuleState
 from kmodsim.kernel.panic import PageFault, TaskDied
-from kmodsim.kernel.procfs import (
-    BUILTIN_PROC,
+from kmodsim.kernel.stacktrace import module_base
+from kmodsim.kernel.uaccess import UserPtr, loff_t
+from kmodsim.kernel.vfs import (
+    FMODE_LSEEK,
+    FMODE_READ,
+    FMODE_WRITE,
+    MAY_READ,
+    MAY_WRITE,
+    O_ACCMODE,
     O_RDONLY,
     O_RDWR,
     O_WRONLY,
-    ProcState,
+    Node,
     file,
-    load_entry,
-    proc_dir_entry,
 )
-from kmodsim.kernel.stacktrace import module_base
-from kmodsim.kernel.uaccess import UserPtr, loff_t
+
+ENOIOCTLCMD = 515  # a driver's "not mine": the system call says ENOTTY
+
+
+def proc_path(name: str) -> str:
+    """`kmod proc read NAME`'s file: /proc/NAME (NAME may already start with /proc/)."""
+    name = name.strip()
+    if name.startswith("/proc/") or name == "/proc":
+        return vfs.normalize(name)
+    return vfs.normalize("/proc/" + name)
 
 
 def normalize(path: str) -> str:
+    """An absolute path as the VFS spells it; a relative one is under /proc (the Python API
+    has always taken `counter` for /proc/counter)."""
     path = path.strip()
-    if path.startswith("/proc/"):
-        path = path[len("/proc/"):]
-    return path.strip("/")
+    return vfs.normalize(path) if path.startswith("/") else proc_path(path)
 
 
 class OpenFile:
-    """An open /proc file: the entry, its module, the struct file the handlers see."""
+    """An open file: the node it was opened from, its module, the struct file handlers see."""
 
-    __slots__ = ("path", "pde", "lm", "filp", "builtin", "pos")
+    __slots__ = ("path", "node", "lm", "filp")
 
-    def __init__(self, path: str, pde: proc_dir_entry | None, lm: Module | None,
-                 filp: file | None, builtin: bytes | None = None, pos: int = 0) -> None:
+    def __init__(self, path: str, node: Node, lm: Module | None, filp: file) -> None:
         self.path = path
-        self.pde = pde  # None for the kernel's own files
-        self.lm = lm
+        self.node = node
+        self.lm = lm  # the module that owns the node (kept in use while it is open)
         self.filp = filp
-        self.builtin = builtin  # contents of a kernel-provided file
-        self.pos = pos  # file position in `builtin`
 
 
-def _builtin(k: Kernel, path: str) -> bytes | None:
-    modules = k.state(ModuleState)
-    if path == "modules":
-        return render_proc_modules(modules.listing(), modules.holders).encode()
-    if path == "sys/kernel/tainted":
-        return b"%d\n" % modules.taint
-    return None
+def _denied(path: str, err: int, node: Node | None, mask: int = 0) -> ProcError:
+    e = ProcError(path, err)
+    if err == EACCES and node is not None and _root_could(node, mask):
+        # whose it is, for a hint on acting as root (never when root would fail next)
+        e.denied_by = (node.path, node.mode, node.uid)  # type: ignore[attr-defined]
+    return e
+
+
+def _root_could(node: Node, mask: int) -> bool:
+    """Root passes the mode; would the file then do it (a handler that isn't -EIO)?"""
+    for bit, name in ((MAY_READ, "read"), (MAY_WRITE, "write")):
+        fn = getattr(node.fops, name, None) if mask & bit else True
+        if fn is None or getattr(fn, "__dict__", {}).get("no_handler") is True:
+            return False
+    return True
 
 
 def open_file(k: Kernel, path: str, flags: int) -> OpenFile:
-    acc = flags & 3
+    """open(2) of absolute `path`; ProcError (ENOENT, EACCES, EISDIR, a hook's -errno)."""
+    path = vfs.normalize(path)
+    acc = flags & O_ACCMODE
     want_read = acc in (O_RDONLY, O_RDWR)
     want_write = acc in (O_WRONLY, O_RDWR)
-    if path in BUILTIN_PROC:
-        if path in ("sys", "sys/kernel"):
-            raise ProcError(path, EISDIR)
-        if want_write:
-            raise ProcError(path, EACCES)
-        return OpenFile(path, None, None, None, _builtin(k, path))
-    row = k.state(ProcState).lookup(path)
-    if row is None:
-        raise ProcError(path, ENOENT)
-    owner, is_dir, mode, blob = row
-    if is_dir:
+    uid = k.task.uid
+    gid = uid  # a user's primary group is its own (root's is root)
+    try:
+        node = vfs.walk(k, path, uid, gid)
+    except vfs.Denied as e:
+        raise _denied(path, e.err, e.node) from None
+    if node.is_dir:
         raise ProcError(path, EISDIR)
-    if k.task.uid != 0 and (  # root passes the mode bits (CAP_DAC_OVERRIDE)
-            (want_read and not mode & 0o004) or (want_write and not mode & 0o002)):
-        raise ProcError(path, EACCES)
+    mask = (MAY_READ if want_read else 0) | (MAY_WRITE if want_write else 0)
+    if not vfs.permission(node, uid, gid, mask):
+        raise _denied(path, EACCES, node, mask)
     lm = None
-    if owner:
+    if node.owner:
         try:
-            lm = k.module(owner)
+            lm = k.module(node.owner)
         except KeyError:
-            _gone(k, path, owner, "read" if want_read else "write")
-    pde = load_entry(blob)  # through the store's allow-list unpickler
-    ops = pde.proc_ops
-    filp = file(pde, flags)
-    of = OpenFile(path, pde, lm, filp)
-    if ops is not None and ops.proc_open is not None and lm is not None:
-        ret = k.call(lm, "open", ops.proc_open, filp.f_inode, filp)
+            _gone(k, path, node.owner)
+    if node.fops is None:
+        raise ProcError(path, ENXIO)  # a device node no driver serves
+    filp = file(node, flags)
+    of = OpenFile(path, node, lm, filp)
+    fn = getattr(node.fops, "open", None)
+    if fn is not None:
+        ret = _call(k, of, "open", fn, filp.f_inode, filp)
         if isinstance(ret, int) and ret < 0:
             raise ProcError(path, -ret)
     if lm is not None:  # try_module_get(): an open file keeps its module in use
@@ -96,29 +130,70 @@ def open_file(k: Kernel, path: str, flags: int) -> OpenFile:
     return of
 
 
-def _gone(k: Kernel, path: str, owner: str, kind: str) -> None:
-    """The entry outlived its module: its handlers point into freed module memory."""
-    k.task.kind = "vfs_open"  # open() reads the entry's proc_ops, in the module's freed data
-    PageFault(module_base(owner) + 0x20D0,
-              f"/proc/{path} was created by module {owner}, which was removed without "
-              f"remove_proc_entry(): its handlers are gone with it (call remove_proc_entry "
-              f"in the exit function)", access="read",
-              rip="proc_reg_open+0x6d/0x190").report(k, None, [])
+def stat_dir(k: Kernel, path: str) -> bool:
+    """opendir() for ls: True if `path` is a directory the task may list, False if it is a
+    file; ProcError if it can't be reached (ENOENT, ENOTDIR) or read (EACCES)."""
+    uid = k.task.uid
+    try:
+        node = vfs.walk(k, path, uid, uid)
+    except vfs.Denied as e:
+        raise _denied(path, e.err, e.node) from None
+    if not node.is_dir:
+        return False
+    if not vfs.permission(node, uid, uid, MAY_READ):
+        raise _denied(path, EACCES, node)
+    return True
+
+
+def _gone(k: Kernel, path: str, owner: str) -> None:
+    """The node outlived its module: its handlers point into freed module memory."""
+    k.task.kind = "vfs_open"  # open() reads the entry's operations, in the module's freed data
+    if path.startswith("/proc/"):
+        why = (f"{path} was created by module {owner}, which was removed without "
+               f"remove_proc_entry(): its handlers are gone with it (call remove_proc_entry "
+               f"in the exit function)")
+    else:
+        why = (f"{path} belongs to module {owner}, which was removed without taking it away: "
+               f"its handlers are gone with it (undo every registration in the exit function)")
+    rip = "chrdev_open+0xbd/0x230" if path.startswith("/dev/") else "proc_reg_open+0x6d/0x190"
+    PageFault(module_base(owner) + 0x20D0, why, access="read", rip=rip).report(k, None, [])
     raise TaskDied()
+
+
+def _is_glue(fn: Callable) -> bool:
+    """A kernel function marked to be called directly (never module code)."""
+    module = getattr(fn, "__module__", "") or ""
+    return (isinstance(fn, types.FunctionType) and module.startswith("kmodsim.")
+            and not module.startswith("kmodsim.live") and fn.__dict__.get("kernel_glue") is True)
+
+
+def _kind(of: OpenFile, op: str) -> str:
+    """The task kind of a handler (vfs.KIND_PREFIX): what its Oops's call trace shows."""
+    point = vfs.mount_of(of.path)
+    return vfs.KIND_PREFIX.get(point or "", "") + op
+
+
+def _call(k: Kernel, of: OpenFile, kind: str, fn: Callable, *args: object) -> object:
+    if of.lm is not None and not _is_glue(fn):
+        return k.call(of.lm, kind, fn, *args)
+    saved = _current.enter(k, None)
+    k.task.kind = kind
+    try:
+        return fn(*args)
+    finally:
+        _current.leave(saved)
 
 
 def read(k: Kernel, of: OpenFile, count: int) -> bytes:
     """One read(2) of up to `count` bytes at the file's position."""
-    if of.builtin is not None:
-        chunk = of.builtin[of.pos : of.pos + count]
-        of.pos += len(chunk)
-        return chunk
-    assert of.pde is not None and of.filp is not None and of.lm is not None
-    if of.pde.proc_ops is None or of.pde.proc_ops.proc_read is None:
-        raise ProcError(of.path, EIO)  # proc_reg_read() without a proc_read
+    if not of.filp.f_mode & FMODE_READ:
+        raise ProcError(of.path, EBADF)
+    fn = getattr(of.node.fops, "read", None)
+    if fn is None:
+        raise ProcError(of.path, EINVAL)  # vfs_read() of a file without a read
     user = bytearray(count)
     ppos = loff_t(of.filp.f_pos)
-    ret = k.call(of.lm, "read", of.pde.proc_ops.proc_read, of.filp, UserPtr(user), count, ppos)
+    ret = _call(k, of, _kind(of, "read"), fn, of.filp, UserPtr(user), count, ppos)
     n = _result(of.path, ret, count)
     of.filp.f_pos = ppos.value
     return bytes(user[:n])
@@ -126,37 +201,101 @@ def read(k: Kernel, of: OpenFile, count: int) -> bytes:
 
 def write(k: Kernel, of: OpenFile, data: bytes) -> int:
     """One write(2) of `data` at the file's position; returns what the handler accepted."""
-    assert of.pde is not None and of.filp is not None and of.lm is not None
-    if of.pde.proc_ops is None or of.pde.proc_ops.proc_write is None:
-        raise ProcError(of.path, EIO)  # proc_reg_write() without a proc_write
+    if not of.filp.f_mode & FMODE_WRITE:
+        raise ProcError(of.path, EBADF)
+    fn = getattr(of.node.fops, "write", None)
+    if fn is None:
+        raise ProcError(of.path, EINVAL)  # vfs_write() of a file without a write
     ppos = loff_t(of.filp.f_pos)
-    ret = k.call(of.lm, "write", of.pde.proc_ops.proc_write, of.filp,
-                 UserPtr(bytearray(data)), len(data), ppos)
+    ret = _call(k, of, _kind(of, "write"), fn, of.filp, UserPtr(bytearray(data)), len(data),
+                ppos)
     n = _result(of.path, ret, len(data))
     of.filp.f_pos = ppos.value
     return n
 
 
+def llseek(k: Kernel, of: OpenFile, offset: int, whence: int) -> int:
+    """lseek(2): the handler moves f_pos; returns the new position. Without one, a file
+    can't seek (no_llseek: ESPIPE)."""
+    fn = getattr(of.node.fops, "llseek", None) or vfs.no_llseek
+    if not of.filp.f_mode & FMODE_LSEEK:  # nonseekable_open()
+        fn = vfs.no_llseek
+    ret = _call(k, of, _kind(of, "llseek"), fn, of.filp, int(offset), int(whence))
+    return _value(of.path, ret, "the new position")
+
+
+def ioctl(k: Kernel, of: OpenFile, cmd: int, arg: int | bytes | bytearray | None = 0
+          ) -> tuple[int, bytearray | None]:
+    """ioctl(2): the handler's return value, and the user buffer after it (when `arg` is a
+    buffer: the handler reaches it with copy_from_user/copy_to_user, as a pointer)."""
+    fn = getattr(of.node.fops, "unlocked_ioctl", None)
+    if fn is None:
+        raise ProcError(of.path, ENOTTY)  # vfs_ioctl() of a file without unlocked_ioctl
+    buffer = None
+    passed: object = 0 if arg is None else arg
+    if isinstance(arg, (bytes, bytearray)):
+        buffer = bytearray(arg)
+        passed = UserPtr(buffer)
+    ret = _call(k, of, _kind(of, "ioctl"), fn, of.filp, int(cmd) & 0xFFFFFFFF, passed)
+    if ret == -ENOIOCTLCMD:
+        ret = -ENOTTY
+    return _value(of.path, ret, "0, a value or -errno"), buffer
+
+
+def poll(k: Kernel, of: OpenFile, events: int, timeout: float | None) -> int:
+    """poll(2) of one file: the events of `events` ready now (POLLERR, POLLHUP and POLLNVAL
+    always count); with none, sleep on the queues the handler named until one is woken, then
+    ask again, up to `timeout` seconds (None: for ever; 0: don't sleep). 0 if it timed out;
+    EINTR (ProcError) if a signal came first."""
+    import time
+
+    from kmodsim.kernel.poll import DEFAULT_POLLMASK, POLLERR, POLLHUP, POLLNVAL, poll_table
+
+    fn = getattr(of.node.fops, "poll", None)
+    wanted = events | POLLERR | POLLHUP | POLLNVAL
+    deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
+    while True:
+        table = poll_table()
+        if fn is None:
+            return DEFAULT_POLLMASK & wanted
+        mask = _call(k, of, _kind(of, "poll"), fn, of.filp, table)
+        ready = _value(of.path, mask, "a mask of POLL* events") & wanted
+        left = None if deadline is None else deadline - time.monotonic()
+        if ready or (left is not None and left <= 0) or not table.channels:
+            return ready
+        if k.schedule(tuple(table.channels), left, True) == "signal":
+            raise ProcError(of.path, EINTR)
+
+
 def release(k: Kernel, of: OpenFile) -> None:
-    if of.pde is None or of.lm is None or of.filp is None:
-        return
-    fn = of.pde.proc_ops.proc_release if of.pde.proc_ops else None
+    """The last close: the release hook, then module_put()."""
+    fn = getattr(of.node.fops, "release", None)
     try:
         if fn is not None:
-            k.call(of.lm, "release", fn, of.filp.f_inode, of.filp)
+            _call(k, of, "release", fn, of.filp.f_inode, of.filp)
     finally:
-        k.state(ModuleState).file_closed(of.lm.name)  # module_put()
+        if of.lm is not None:
+            k.state(ModuleState).file_closed(of.lm.name)
 
 
-def _result(path: str, ret: object, count: int) -> int:
+def _value(path: str, ret: object, what: str) -> int:
     if ret is None:
         ret = 0
     if not isinstance(ret, int):
         raise ProcError(path, EINVAL, [f"kmod: the handler returned {type(ret).__name__} "
-                                       f"{ret!r}: it must return a byte count or -errno"])
+                                       f"{ret!r}: it must return {what}"])
     if ret < 0:
         raise ProcError(path, -ret)
-    if ret > count:  # more than the buffer: the kernel would have corrupted user memory
-        raise ProcError(path, EFAULT, [f"kmod: the handler claimed {ret} bytes of a "
-                                       f"{count}-byte buffer"])
     return ret
+
+
+def _result(path: str, ret: object, count: int) -> int:
+    n = _value(path, ret, "a byte count or -errno")
+    if n > count:  # more than the buffer: the kernel would have corrupted user memory
+        raise ProcError(path, EFAULT, [f"kmod: the handler claimed {n} bytes of a "
+                                       f"{count}-byte buffer"])
+    return n
+
+
+__all__ = ["ENOIOCTLCMD", "OpenFile", "ioctl", "llseek", "normalize", "open_file",
+           "proc_path", "read", "release", "stat_dir", "write"]

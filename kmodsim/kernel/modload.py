@@ -56,27 +56,70 @@ def augment_taints(k: Kernel, lm: Module) -> None:
     lm.taints = add_module_taint(lm.taints, "E")
 
 
-def resolve_symbols(k: Kernel, lm: Module, needed: set[str], api: dict) -> list[str]:
-    """simplify_symbols(): bind every name the module's code needs and doesn't define: the
-    kernel API's, or another module's export (which then counts this module as its user).
-    Returns the names found nowhere, each logged as the kernel logs an unknown symbol."""
+def resolve_symbols(k: Kernel, lm: Module, needed: list[str], api: dict) -> list[str]:
+    """simplify_symbols(): bind every name the module's code needs and doesn't define (in
+    the order of its object file's symbol table, kmodsim.runtime.symbols): the kernel
+    API's, or another module's export (which then counts this module as its user). A
+    module whose license taints the kernel (P) doesn't see EXPORT_SYMBOL_GPL symbols
+    (find_symbol()'s gplok). Returns the names found nowhere, each logged as the kernel
+    logs an unknown symbol."""
     state = k.state(ModuleState)
     exports: dict[str, list] | None = None
     missing = []
-    for name in sorted(needed - lm.ns.keys() - _BUILTINS):
+    using_gplonly = False
+    for name in dict.fromkeys(n for n in needed if n not in lm.ns and n not in _BUILTINS):
         if name in api:
             lm.ns[name] = api[name]  # the kernel exports it: linked as a .ko would be
             continue
         if exports is None:
             exports = state.exports()
-        if name in exports and exports[name][0] != lm.name:
-            lm.ns[name] = SymbolRef(exports[name][0], name)
-            lm.data_names.add(name)  # kept with its memory: the link outlives this entry
+        owner, gpl_only = exports.get(name, (None, False))[:2]
+        found = owner is not None and owner != lm.name and not (gpl_only and "P" in lm.taints)
+        if found:
+            using_gplonly = using_gplonly or gpl_only
+            found = inherit_taint(k, lm, str(owner), name, using_gplonly)
+        if not found:
+            log(k, 4, f"{lm.name}: Unknown symbol {name} (err -2)\n")
+            missing.append(name)
             continue
-        missing.append(name)
-    for name in missing:
-        log(k, 4, f"{lm.name}: Unknown symbol {name} (err -2)\n")
+        lm.ns[name] = SymbolRef(str(owner), name)
+        lm.data_names.add(name)  # kept with its memory: the link outlives this entry
     return missing
+
+
+def verify_exported_symbols(k: Kernel, lm: Module, api: dict) -> bool:
+    """verify_exported_symbols(): a symbol is exported once; the kernel's own, or another
+    loaded module's, can't be exported again (the module then fails with -ENOEXEC)."""
+    exports: dict[str, list] | None = None
+    for name in sorted(lm.ns.get(EXPORTS) or {}):  # a module's ksymtab is sorted by name
+        owner = "kernel" if name in api else None
+        if owner is None:
+            if exports is None:
+                exports = k.state(ModuleState).exports()
+            owner = exports.get(name, [None])[0]
+        if owner is not None and owner != lm.name:
+            log(k, 3, f"{lm.name}: exports duplicate symbol {name} (owned by {owner})\n")
+            return False
+    return True
+
+
+def inherit_taint(k: Kernel, lm: Module, owner: str, symbol: str, using_gplonly: bool) -> bool:
+    """inherit_taint(): a module using a proprietary module's symbol becomes proprietary
+    too (P), unless it uses GPL-only symbols: then that symbol is refused."""
+    live = k.live.get(owner)
+    row = None if live is not None else k.state(ModuleState).row(owner)
+    taints = live.taints if live is not None else (row[2] if row is not None else "")
+    if "P" not in (taints or ""):
+        return True
+    if using_gplonly:
+        log(k, 3, f"{lm.name}: module using GPL-only symbols uses symbols {symbol} from "
+                  f"proprietary module {owner}.\n")
+        return False
+    if "P" not in lm.taints:
+        log(k, 4, f"{lm.name}: module uses symbols {symbol} from proprietary module {owner}, "
+                  f"inheriting taint.\n")
+        lm.taints = add_module_taint(lm.taints, "P")
+    return True
 
 
 def link(k: Kernel, lm: Module) -> None:

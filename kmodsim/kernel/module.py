@@ -22,6 +22,7 @@ from kmodsim.kernel._current import Kernel, State
 from kmodsim.kernel.params import (
     STANDARD_OPS,
     TYPE_NAMES,
+    VERIFY_OCTAL_PERMISSIONS,
     kernel_param,
     kernel_param_ops,
     kparam_array,
@@ -108,6 +109,8 @@ def _param_type(ptype: object) -> str:
 
 
 def _declare(ns: dict, kp: kernel_param) -> None:
+    if kp.perm:  # its file in /sys/module/NAME/parameters: checked as the C build checks it
+        VERIFY_OCTAL_PERMISSIONS(kp.perm, f"module_param({kp.name}, ...)")
     ns.setdefault(PARAMS, {})[kp.name] = kp
     if kp.ptype is not None:
         _modinfo(ns, "parmtype", f"{kp.name}:{kp.ptype}")
@@ -169,7 +172,9 @@ def module_param_array_named_in(ns: dict, name: str, array: str, type: object,
 
 
 def EXPORT_SYMBOL(symbol: object) -> None:
-    """`EXPORT_SYMBOL(my_function)`: other modules may call it by name once this is loaded."""
+    """`EXPORT_SYMBOL(my_function)` or `EXPORT_SYMBOL(my_variable)`: once this module is
+    loaded, other modules may use the name: call the function, or read and write the
+    variable through `.value` (see SymbolRef)."""
     _export(symbol, gpl=False)
 
 
@@ -179,15 +184,39 @@ def EXPORT_SYMBOL_GPL(symbol: object) -> None:
 
 
 def _export(symbol: object, gpl: bool) -> None:
-    name = symbol if isinstance(symbol, str) else getattr(symbol, "__name__", None)
-    if not isinstance(name, str):
-        raise TypeError("EXPORT_SYMBOL takes a function defined in the module (or its name)")
-    sys._getframe(2).f_globals.setdefault(EXPORTS, {})[name] = gpl
+    caller = sys._getframe(2)
+    name = symbol if isinstance(symbol, str) else _argument_name(caller)
+    if name is None and callable(symbol):
+        name = getattr(symbol, "__name__", None)
+    if not isinstance(name, str) or not name.isidentifier():
+        raise TypeError("EXPORT_SYMBOL takes a function or variable of the module, by its name: "
+                        "EXPORT_SYMBOL(my_function), EXPORT_SYMBOL(my_variable)")
+    caller.f_globals.setdefault(EXPORTS, {})[name] = gpl
+
+
+def _argument_name(frame: types.FrameType) -> str | None:
+    """The name written as the argument of the call the frame is making:
+    `EXPORT_SYMBOL(counter)` exports `counter` whatever its value (an int has no name of
+    its own), as the C macro takes the identifier."""
+    import dis  # only when a module exports something
+
+    loads = [None, None]  # the last two instructions up to the call (f_lasti may point
+    for ins in dis.get_instructions(frame.f_code):  # into the call's inline caches)
+        if ins.offset > frame.f_lasti:
+            break
+        if ins.opname not in ("PRECALL", "KW_NAMES"):
+            loads = [loads[1], ins]
+    before = loads[0]
+    if before is not None and before.opname in ("LOAD_NAME", "LOAD_GLOBAL", "LOAD_FAST"):
+        return str(before.argval)
+    return None
 
 
 class SymbolRef:
-    """A symbol another module exported, as the module that uses it sees it: calling it runs
-    the exporter's function in the exporter's memory."""
+    """A symbol another module exported, as the module that uses it sees it (C's
+    `extern`): calling it runs the exporter's function in the exporter's memory; `.value`
+    reads and writes the exporter's variable (`extern int hits; hits++;` is
+    `hits.value += 1`), since each module's memory is its own."""
 
     __slots__ = ("module", "name")
 
@@ -195,10 +224,34 @@ class SymbolRef:
         self.module = module
         self.name = name
 
-    def __call__(self, *args: object, **kwargs: object) -> object:
+    def _exporter(self) -> Module:
         exporter = _current.entry().module(self.module)
         exporter.dirty = True
-        return exporter.ns[self.name](*args, **kwargs)
+        return exporter
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        target = self._exporter().ns[self.name]
+        if not callable(target):
+            raise TypeError(f"{self.name} is a variable of module {self.module}, not a "
+                            f"function: read or write it as {self.name}.value")
+        return target(*args, **kwargs)
+
+    @property
+    def value(self) -> object:
+        return self._exporter().ns[self.name]
+
+    @value.setter
+    def value(self, new: object) -> None:
+        self._exporter().ns[self.name] = new
+
+    def _not_a_value(self, *args: object) -> object:
+        raise TypeError(f"{self.name} is exported by module {self.module}: its value is "
+                        f"{self.name}.value (each module's memory is its own)")
+
+    # arithmetic on the name itself: say where the value is, rather than a bare TypeError
+    __int__ = __index__ = __float__ = _not_a_value  # type: ignore[assignment]
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _not_a_value
+    __lt__ = __le__ = __gt__ = __ge__ = _not_a_value  # type: ignore[assignment]
 
     def __reduce__(self) -> tuple:
         return (SymbolRef, (self.module, self.name))
@@ -511,12 +564,18 @@ class ModuleState(State):
         exports.update({sym: [name, gpl] for sym, gpl in symbols.items()})
         self.set_var("exports", json.dumps(exports))
 
+    def _held(self, name: str) -> int:
+        """The refcount as stored: holds by modules and a running init, not open files."""
+        row = self.k.db.execute("SELECT refcnt FROM modules WHERE name=?", (name,)).fetchone()
+        return 0 if row is None else int(row[0])
+
     def add_use(self, user: str, provider: str) -> None:
+        """ref_module(): `user` holds `provider` (its refcount, lsmod's `Used by`)."""
         uses = self.uses()
         if provider not in uses.setdefault(user, []):
             uses[user].append(provider)
             self.set_var("uses", json.dumps(uses))
-            self.set_refcnt(provider, self.refcnt(provider) + 1)
+            self.set_refcnt(provider, self._held(provider) + 1)
 
     def drop_links(self, name: str) -> None:
         """`name` leaves: its exports go, and the modules it used are released."""
@@ -524,7 +583,7 @@ class ModuleState(State):
         self.set_var("exports", json.dumps(exports))
         uses = self.uses()
         for provider in uses.pop(name, []):
-            self.set_refcnt(provider, max(0, self.refcnt(provider) - 1))
+            self.set_refcnt(provider, max(0, self._held(provider) - 1))
         self.set_var("uses", json.dumps(uses))
 
     def linked_in(self) -> str:

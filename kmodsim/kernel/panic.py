@@ -125,7 +125,7 @@ def signal_for(exc: BaseException) -> int:
 def die(k: Kernel, signal: int = SIGKILL) -> None:
     """The task dies; in interrupt context (a timer) the whole kernel does."""
     state = k.state(PanicState)
-    if k.task.kind == "timer" and not state.panicked:
+    if k.task.kind in ("timer", "tasklet") and not state.panicked:
         line = "Kernel panic - not syncing: Fatal exception in interrupt"
         log_lines(k, [(0, line), (0, "Kernel Offset: disabled"), (0, f"---[ end {line} ]---")])
         state.set_var("panicked", line)

@@ -396,3 +396,21 @@ def parse_args(args: str) -> list[tuple[str, str | None]]:
 def parameq(a: str, b: str) -> bool:
     """Parameter names match with '-' and '_' the same."""
     return a.replace("-", "_") == b.replace("-", "_")
+
+
+def VERIFY_OCTAL_PERMISSIONS(perms: int, what: str = "") -> int:
+    """include/linux/kernel.h's compile-time check of a sysfs file's mode: the same rules,
+    raised as an error at insmod (in C the build fails)."""
+    perms = int(perms)
+    problems = [
+        (perms < 0 or perms > 0o777, "is not a permission (0 to 0777)"),
+        ((perms >> 6) & 4 < (perms >> 3) & 4, "lets the group read what the owner can't"),
+        ((perms >> 3) & 4 < perms & 4, "lets others read what the group can't"),
+        ((perms >> 6) & 2 < (perms >> 3) & 2, "lets the group write what the owner can't"),
+        (perms & 2, "lets others write (world-writable)"),
+    ]
+    for bad, why in problems:
+        if bad:
+            raise ValueError(f"{what or 'mode'}: mode 0{perms:o} {why}: VERIFY_OCTAL_PERMISSIONS"
+                             f" rejects it, and in C the module would not build")
+    return perms

@@ -62,35 +62,44 @@ def printk(fmt: str, *args: object) -> int:
     return vprintk(fmt, args)
 
 
+def _pr_fmt(fmt: str) -> str:
+    """pr_*()'s format through the module's `pr_fmt`, if it defines one (C's
+    `#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt` is `def pr_fmt(fmt): return
+    KBUILD_MODNAME + ": " + fmt`)."""
+    module = _current.module()
+    custom = module.ns.get("pr_fmt") if module is not None else None
+    return custom(fmt) if callable(custom) else fmt
+
+
 def pr_emerg(fmt: str, *args: object) -> int:
-    return vprintk(fmt, args, LOGLEVEL_EMERG)
+    return vprintk(_pr_fmt(fmt), args, LOGLEVEL_EMERG)
 
 
 def pr_alert(fmt: str, *args: object) -> int:
-    return vprintk(fmt, args, LOGLEVEL_ALERT)
+    return vprintk(_pr_fmt(fmt), args, LOGLEVEL_ALERT)
 
 
 def pr_crit(fmt: str, *args: object) -> int:
-    return vprintk(fmt, args, LOGLEVEL_CRIT)
+    return vprintk(_pr_fmt(fmt), args, LOGLEVEL_CRIT)
 
 
 def pr_err(fmt: str, *args: object) -> int:
-    return vprintk(fmt, args, LOGLEVEL_ERR)
+    return vprintk(_pr_fmt(fmt), args, LOGLEVEL_ERR)
 
 
 def pr_warn(fmt: str, *args: object) -> int:
-    return vprintk(fmt, args, LOGLEVEL_WARNING)
+    return vprintk(_pr_fmt(fmt), args, LOGLEVEL_WARNING)
 
 
 pr_warning = pr_warn
 
 
 def pr_notice(fmt: str, *args: object) -> int:
-    return vprintk(fmt, args, LOGLEVEL_NOTICE)
+    return vprintk(_pr_fmt(fmt), args, LOGLEVEL_NOTICE)
 
 
 def pr_info(fmt: str, *args: object) -> int:
-    return vprintk(fmt, args, LOGLEVEL_INFO)
+    return vprintk(_pr_fmt(fmt), args, LOGLEVEL_INFO)
 
 
 def pr_cont(fmt: str, *args: object) -> int:
@@ -102,7 +111,7 @@ def pr_debug(fmt: str, *args: object) -> int:
     module = _current.module()
     if module is None or not module.ns.get("DEBUG"):
         return 0
-    return vprintk(fmt, args, LOGLEVEL_DEBUG)
+    return vprintk(_pr_fmt(fmt), args, LOGLEVEL_DEBUG)
 
 
 pr_devel = pr_debug

@@ -1,15 +1,43 @@
-"""procfs: proc_create, proc_mkdir, remove_proc_entry (fs/proc/generic.c) and struct file."""
+"""procfs: proc_create, proc_mkdir, remove_proc_entry (fs/proc/generic.c), and /proc as a
+tree of the VFS (TREE): the entries modules made, and the kernel's own files (KERNEL_FILES)."""
 
 from __future__ import annotations
 
+import importlib
 import pickle
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from kmodsim.kernel import _current
+from kmodsim.kernel import _current, vfs
 from kmodsim.kernel._current import State
+from kmodsim.kernel.errno import EIO, ENOTTY
 from kmodsim.kernel.panic import KernelBugFault, warn
 from kmodsim.kernel.printk import log
+from kmodsim.kernel.uaccess import UserPtr, loff_t, simple_read_from_buffer
+from kmodsim.kernel.vfs import (  # noqa: F401 - struct file and friends, as fs.h has them
+    FMODE_READ,
+    FMODE_WRITE,
+    O_APPEND,
+    O_CREAT,
+    O_NONBLOCK,
+    O_RDONLY,
+    O_RDWR,
+    O_TRUNC,
+    O_WRONLY,
+    SEEK_CUR,
+    SEEK_END,
+    SEEK_SET,
+    Node,
+    file,
+    file_inode,
+    file_operations,
+    inode,
+    kernel_glue,
+)
 from kmodsim.store import load_blob
+
+if TYPE_CHECKING:
+    from kmodsim.kernel._current import Kernel
 
 S_IFMT = 0o170000
 S_IFDIR = 0o040000
@@ -22,13 +50,17 @@ S_IWUGO = S_IWUSR | S_IWGRP | S_IWOTH
 S_IXUGO = S_IXUSR | S_IXGRP | S_IXOTH
 S_IALLUGO = 0o7777
 
-O_RDONLY, O_WRONLY, O_RDWR = 0, 1, 2
-O_CREAT, O_TRUNC, O_APPEND, O_NONBLOCK = 0o100, 0o1000, 0o2000, 0o4000
-FMODE_READ, FMODE_WRITE = 1, 2
-SEEK_SET, SEEK_CUR, SEEK_END = 0, 1, 2
 PROC_ENTRY_PERMANENT = 1
-# the kernel's own files (kmodsim's): /proc/modules and /proc/sys/kernel/tainted
-BUILTIN_PROC = {"modules", "sys", "sys/kernel", "sys/kernel/tainted"}
+# The kernel's own files under /proc: path -> "module:function" of a function(k) -> bytes
+# that makes the file's text when it is opened (imported then, as a seq_file's show runs).
+KERNEL_FILES: dict[str, str] = {
+    "devices": "kmodsim.kernel.chrdev:proc_devices_text",
+    "modules": "kmodsim.kernel.procfs:proc_modules_text",
+    "sys/kernel/tainted": "kmodsim.kernel.procfs:tainted_text",
+}
+# ...and their directories: together, the names no module may take
+BUILTIN_PROC = set(KERNEL_FILES) | {p.rsplit("/", i)[0] for p in KERNEL_FILES
+                                    for i in range(1, p.count("/") + 1)}
 
 
 class proc_ops:
@@ -90,51 +122,6 @@ class proc_dir_entry:
 
     def __repr__(self) -> str:
         return f"<proc_dir_entry /proc/{self.path}>"
-
-
-class qstr:
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-
-class dentry:
-    def __init__(self, name: str) -> None:
-        self.d_name = qstr(name)
-
-
-class path:
-    def __init__(self, name: str) -> None:
-        self.dentry = dentry(name)
-
-
-class inode:
-    """The little of struct inode a /proc handler uses: i_private holds proc_create_data's data."""
-
-    def __init__(self, pde: proc_dir_entry) -> None:
-        self.i_private = pde.data
-        self.i_size = pde.size
-        self.i_mode = pde.mode
-        self.i_uid = pde.uid
-        self.i_gid = pde.gid
-
-
-class file:
-    """struct file: one open of a file. `private_data` is the handler's own."""
-
-    def __init__(self, pde: proc_dir_entry, flags: int) -> None:
-        self.f_flags = flags
-        acc = flags & 3
-        self.f_mode = (FMODE_READ if acc in (O_RDONLY, O_RDWR) else 0) | (
-            FMODE_WRITE if acc in (O_WRONLY, O_RDWR) else 0
-        )
-        self.f_pos = 0
-        self.private_data: object = None
-        self.f_path = path(pde.name)
-        self.f_inode = inode(pde)
-
-
-def file_inode(f: file) -> inode:
-    return f.f_inode
 
 
 def pde_data(ino: inode) -> object:
@@ -288,3 +275,109 @@ def load_entry(blob: bytes) -> proc_dir_entry:
 
 def _like_prefix(path: str) -> str:
     return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
+
+
+# -- /proc as a tree of the VFS ------------------------------------------------------------
+
+def proc_modules_text(k: Kernel) -> bytes:
+    from kmodsim.formats.procmodules import render_proc_modules
+    from kmodsim.kernel.module import ModuleState
+
+    modules = k.state(ModuleState)
+    # the module's source_list: each new user is added at its head
+    return render_proc_modules(modules.listing(), lambda n: modules.holders(n)[::-1]).encode()
+
+
+def tainted_text(k: Kernel) -> bytes:
+    from kmodsim.kernel.module import ModuleState
+
+    return b"%d\n" % k.state(ModuleState).taint
+
+
+@kernel_glue
+def _kernel_file_open(ino: inode, f: file) -> int:
+    """A kernel file's text is made at open, as single_open()'s show runs at the first read."""
+    module_name, function = str(ino.i_private).split(":")
+    render = getattr(importlib.import_module(module_name), function)
+    f.private_data = bytes(render(_current.entry()))
+    return 0
+
+
+@kernel_glue
+def _kernel_file_read(f: file, buf: UserPtr, count: int, ppos: loff_t) -> int:
+    return simple_read_from_buffer(buf, count, ppos, f.private_data)
+
+
+@vfs.no_handler
+@kernel_glue
+def _no_read(f: file, buf: UserPtr, count: int, ppos: loff_t) -> int:
+    return -EIO  # proc_reg_read() of an entry without proc_read
+
+
+@vfs.no_handler
+@kernel_glue
+def _no_write(f: file, buf: UserPtr, count: int, ppos: loff_t) -> int:
+    return -EIO  # proc_reg_write() of an entry without proc_write
+
+
+@vfs.no_handler
+@kernel_glue
+def _no_ioctl(f: file, cmd: int, arg: object) -> int:
+    return -ENOTTY  # proc_reg_unlocked_ioctl() of an entry without proc_ioctl
+
+
+def proc_file_operations(ops: proc_ops | None) -> file_operations:
+    """proc_reg_file_ops over an entry's proc_ops: what the VFS calls for a /proc file."""
+    get = (lambda name: getattr(ops, name, None)) if ops is not None else (lambda name: None)
+    return file_operations(
+        open=get("proc_open"), release=get("proc_release"),
+        read=get("proc_read") or _no_read, write=get("proc_write") or _no_write,
+        llseek=get("proc_lseek") or vfs.default_llseek,
+        unlocked_ioctl=get("proc_ioctl") or _no_ioctl, poll=get("proc_poll"))
+
+
+_KERNEL_DIR = S_IFDIR | S_IRUGO | S_IXUGO
+_KERNEL_FILE = S_IFREG | S_IRUGO
+
+
+class ProcTree:
+    """/proc for the VFS: the kernel's own files and the entries modules made (table
+    proc_entries). An entry whose module is gone is a node without handlers (its owner no
+    longer loaded): opening it is the page fault the kernel would take."""
+
+    def lookup(self, k: Kernel, rel: str) -> Node | None:
+        where = "/proc/" + rel if rel else "/proc"
+        if rel in KERNEL_FILES:
+            return Node(where, _KERNEL_FILE, _KERNEL_FOPS, data=KERNEL_FILES[rel])
+        if rel == "" or rel in BUILTIN_PROC:
+            return Node(where, _KERNEL_DIR)
+        row = k.state(ProcState).lookup(rel)
+        if row is None:
+            return None
+        owner, is_dir, mode, blob = row
+        if is_dir:  # what a path walk and ls need, without running the module's code
+            return Node(where, mode, None, owner)
+        if owner:
+            try:
+                k.module(owner)  # its code must run before its handlers can be named
+            except KeyError:
+                return Node(where, mode, None, owner)
+        pde = load_entry(blob)  # through the store's allow-list unpickler
+        return Node(where, mode, proc_file_operations(pde.proc_ops), owner, pde.data, pde.uid,
+                    pde.gid, size=pde.size)
+
+    def listdir(self, k: Kernel, rel: str) -> list[str] | None:
+        node = self.lookup(k, rel)
+        if node is None or not node.is_dir:
+            return None
+        below = rel + "/" if rel else ""
+        names = set()
+        for entry in [*BUILTIN_PROC, *k.state(ProcState).paths()]:
+            if entry.startswith(below) and entry != rel:
+                names.add(entry[len(below):].split("/", 1)[0])
+        return sorted(names)
+
+
+_KERNEL_FOPS = file_operations(open=_kernel_file_open, read=_kernel_file_read, write=_no_write,
+                               llseek=vfs.default_llseek, unlocked_ioctl=_no_ioctl)
+TREE = ProcTree()

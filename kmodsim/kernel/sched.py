@@ -28,7 +28,7 @@ class Task:
     """struct task_struct, the little of it the kernel's reports and checks need."""
 
     __slots__ = ("pid", "comm", "uid", "kind", "irqs_disabled", "in_irq", "held", "watchdog",
-                 "signal_pending", "wakes")
+                 "signal_pending", "wakes", "kthread", "spawns", "state", "tasklets")
 
     def __init__(self, comm: str = "sh", uid: int = 1000) -> None:
         self.pid = os.getpid()
@@ -41,6 +41,10 @@ class Task:
         self.watchdog: Watchdog | None = None  # armed while module code runs
         self.signal_pending = False  # Ctrl-C arrived; acted on where the kernel would
         self.wakes: set[str] = set()  # wait channels this task woke (rung after it commits)
+        self.kthread = 0  # the kthread this task is (its id), or 0 for a command
+        self.spawns: list[int] = []  # kthreads it created: started once it commits
+        self.state = 0  # set_current_state(): what the next schedule() is (TASK_RUNNING)
+        self.tasklets: list = []  # (module, tasklet) scheduled: run when module code is left
 
 
 class SchedState(State):
@@ -67,14 +71,20 @@ class SchedState(State):
 
 
 def alive(pid: int) -> bool:
-    """Whether process `pid` still runs (a task that was killed left its waits behind)."""
+    """Whether process `pid` still runs (a task that was killed left its waits behind). A
+    zombie is dead: a kthread's process is nobody's child, and where no init reaps orphans
+    (a container) it would stay one."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except OSError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rpartition(b")")[2][:3] != b" Z "
+    except OSError:
+        return True  # no /proc to ask: it answered the signal
 
 
 def wait_on(k: Kernel, channels: tuple[str, ...], timeout: float | None,

@@ -27,18 +27,59 @@ KERNEL_PATHS = {
     "vfs_open": ["do_dentry_open+0x1e5/0x410", "path_openat+0xb7d/0x1260",
                  "do_filp_open+0xaf/0x160", "do_sys_openat2+0xaf/0x170",
                  "__x64_sys_openat+0x6a/0xa0"],
+    "sysfs_read": ["kobj_attr_show+0x12/0x20", "sysfs_kf_seq_show+0xa3/0xe0",
+                   "seq_read_iter+0x122/0x450", "vfs_read+0x23f/0x310", "ksys_read+0x6b/0xf0"],
+    "sysfs_write": ["kobj_attr_store+0x12/0x20", "kernfs_fop_write_iter+0x11c/0x1e0",
+                    "vfs_write+0x2be/0x3f0", "ksys_write+0x6b/0xf0"],
+    # kobj_attr_show itself faulted (its attribute was in a module's freed memory)
+    "sysfs_show_gone": ["sysfs_kf_seq_show+0xa3/0xe0", "seq_read_iter+0x122/0x450",
+                        "vfs_read+0x23f/0x310", "ksys_read+0x6b/0xf0"],
+    "sysfs_store_gone": ["kernfs_fop_write_iter+0x11c/0x1e0", "vfs_write+0x2be/0x3f0",
+                         "ksys_write+0x6b/0xf0"],
+    "param_read": ["param_attr_show+0x52/0x90", "module_attr_show+0x1c/0x30",
+                   "sysfs_kf_seq_show+0xa3/0xe0", "seq_read_iter+0x122/0x450",
+                   "vfs_read+0x23f/0x310", "ksys_read+0x6b/0xf0"],
+    "param_write": ["param_attr_store+0x9d/0x100", "module_attr_store+0x1c/0x30",
+                    "kernfs_fop_write_iter+0x11c/0x1e0", "vfs_write+0x2be/0x3f0",
+                    "ksys_write+0x6b/0xf0"],
+    "ioctl": ["proc_reg_unlocked_ioctl+0x5b/0xa0", "__x64_sys_ioctl+0x8d/0xd0"],
+    "llseek": ["proc_reg_llseek+0x4e/0x90", "ksys_lseek+0x68/0xb0"],
+    # a char device's handlers, called by the VFS itself (kmodsim.kernel.fs, vfs.KIND_PREFIX)
+    "chr_read": ["vfs_read+0xab/0x300", "ksys_read+0x6b/0xf0"],
+    "chr_write": ["vfs_write+0xc7/0x3f0", "ksys_write+0x6b/0xf0"],
+    "chr_ioctl": ["__x64_sys_ioctl+0x8d/0xd0"],
+    "chr_llseek": ["ksys_lseek+0x68/0xb0"],
+    # debugfs's, through its full proxy
+    "debugfs_read": ["full_proxy_read+0x5c/0x90", "vfs_read+0xab/0x300", "ksys_read+0x6b/0xf0"],
+    "debugfs_write": ["full_proxy_write+0x5c/0x90", "vfs_write+0xc7/0x3f0",
+                      "ksys_write+0x6b/0xf0"],
+    "debugfs_ioctl": ["full_proxy_unlocked_ioctl+0x5c/0x90", "__x64_sys_ioctl+0x8d/0xd0"],
+    "debugfs_llseek": ["full_proxy_llseek+0x5c/0x90", "ksys_lseek+0x68/0xb0"],
     "release": ["proc_reg_release+0x4d/0x70", "__fput+0x91/0x250", "task_work_run+0x59/0x90",
                 "exit_to_user_mode_prepare+0x1f1/0x240", "syscall_exit_to_user_mode+0x17/0x40"],
 }
 SYSCALL_ENTRY = ["do_syscall_64+0x5d/0xb0", "entry_SYSCALL_64_after_hwframe+0x6e/0xd8"]
 # the system call each hook is reached through (ORIG_RAX in the user-space frame)
 SYSCALL_NR = {"init": 0x139, "after_init": 0x139, "exit": 0xB0, "read": 0x0, "write": 0x1,
-              "open": 0x101, "vfs_open": 0x101,
+              "sysfs_read": 0x0, "sysfs_write": 0x1, "param_read": 0x0, "param_write": 0x1,
+              "sysfs_show_gone": 0x0, "sysfs_store_gone": 0x1,
+              "open": 0x101, "vfs_open": 0x101, "ioctl": 0x10, "llseek": 0x8,
+              "chr_read": 0x0, "chr_write": 0x1, "chr_ioctl": 0x10, "chr_llseek": 0x8,
+              "debugfs_read": 0x0, "debugfs_write": 0x1, "debugfs_ioctl": 0x10,
+              "debugfs_llseek": 0x8,
               "release": 0x3}
 TIMER_PATH = ["call_timer_fn+0x27/0x130", "__run_timers.part.0+0x1e9/0x270",
               "run_timer_softirq+0x3b/0x80", "__do_softirq+0xf6/0x2f8",
               "__irq_exit_rcu+0xc7/0x130", "sysvec_apic_timer_interrupt+0x9e/0xc0"]
 IRQ_ENTRY = [" asm_sysvec_apic_timer_interrupt+0x16/0x20"]
+TASKLET_PATH = ["tasklet_action_common.constprop.0+0xba/0xf0", "__do_softirq+0xf6/0x2f8",
+                "__irq_exit_rcu+0xc7/0x130", "sysvec_apic_timer_interrupt+0x9e/0xc0"]
+# kernel threads have no system call under them: they start at ret_from_fork
+KTHREAD_PATHS = {
+    "kthread": ["kthread+0xe6/0x110", "ret_from_fork+0x1f/0x30"],
+    "work": ["process_one_work+0x1c7/0x380", "worker_thread+0x4d/0x380",
+             "kthread+0xe6/0x110", "ret_from_fork+0x1f/0x30"],
+}
 
 
 def kernel_regs(rip: str) -> list[str]:
@@ -134,12 +175,15 @@ def cpu_line(k: Kernel) -> str:
 
 
 def call_trace(k: Kernel, frames: list[Frame], module: str, top: list[str] = ()) -> list[str]:  # type: ignore[assignment]
-    irq = k.task.kind == "timer"  # timers run in the timer softirq, on an interrupt stack
+    irq = k.task.kind in ("timer", "tasklet")  # softirqs run on an interrupt stack
     lines = ["Call Trace:", " <IRQ>" if irq else " <TASK>"]
     lines += [f" {t}" for t in top]
     lines += [f" {f.symbol(module)}" for f in frames]
     if irq:
-        lines += [f" {t}" for t in TIMER_PATH] + [" </IRQ>", " <TASK>", *IRQ_ENTRY]
+        path = TIMER_PATH if k.task.kind == "timer" else TASKLET_PATH
+        lines += [f" {t}" for t in path] + [" </IRQ>", " <TASK>", *IRQ_ENTRY]
+    elif k.task.kind in KTHREAD_PATHS:
+        lines += [f" {t}" for t in KTHREAD_PATHS[k.task.kind]]
     else:
         lines += [f" {t}" for t in KERNEL_PATHS.get(k.task.kind, []) + SYSCALL_ENTRY]
         lines += user_regs(k.task.kind)

@@ -7,6 +7,7 @@ not dereference a `__user` pointer; it reaches the bytes through these functions
 from __future__ import annotations
 
 from kmodsim.kernel import _current, kstrtox
+from kmodsim.kernel.ctype import as_ctype
 from kmodsim.kernel.debug.atomic_sleep import might_sleep
 from kmodsim.kernel.debug.kasan import bad_kernel_length
 from kmodsim.kernel.errno import EFAULT, EINVAL
@@ -67,6 +68,13 @@ def _check_kernel_buffer(buf: object, n: int, access: str, via: str) -> None:
         raise bad_kernel_length(buf, n, access, via, _current.module())
 
 
+def _is_address(ptr: object) -> bool:
+    """An ioctl's `arg` when the program passed a number, not a buffer: as a pointer it
+    points at nothing the program mapped (NULL, or any number), so a copy through it
+    faults, as the real copy does: -EFAULT, not an Oops."""
+    return isinstance(ptr, int) and not isinstance(ptr, bool)
+
+
 def _may_fault() -> None:
     might_sleep(_current.entry(), "include/linux/uaccess.h:183")
 
@@ -74,6 +82,8 @@ def _may_fault() -> None:
 def copy_to_user(to: UserPtr, src: object, n: int) -> int:
     """Copy `n` bytes of kernel memory to user memory; returns how many were NOT copied."""
     _may_fault()
+    if _is_address(to):
+        return max(0, int(n))  # a number from user space (an ioctl's arg) maps nothing here
     if not isinstance(to, UserPtr):
         raise TypeError("copy_to_user: the destination must be the user pointer (buf)")
     data = _as_bytes(src)
@@ -90,6 +100,8 @@ def copy_to_user(to: UserPtr, src: object, n: int) -> int:
 def copy_from_user(to: bytearray | memoryview, src: UserPtr, n: int) -> int:
     """Copy `n` bytes of user memory into kernel memory; returns how many were NOT copied."""
     _may_fault()
+    if _is_address(src):
+        return max(0, int(n))  # a number from user space (an ioctl's arg) maps nothing here
     if not isinstance(src, UserPtr):
         raise TypeError("copy_from_user: the source must be the user pointer (buf)")
     if isinstance(to, (bytes, str)):
@@ -107,16 +119,38 @@ def copy_from_user(to: bytearray | memoryview, src: UserPtr, n: int) -> int:
     return n - done
 
 
-def get_user(src: UserPtr) -> tuple[int, int]:
+def _user_type(ctype: object) -> tuple[int, bool]:
+    """(size, signed) of what a user pointer points to: one byte unless told."""
+    if ctype is None:
+        return 1, False
+    c = as_ctype(ctype)
+    if c is None:
+        raise TypeError(f"get_user/put_user: {ctype!r} is not a C integer type (say int, "
+                        f"u32, long...)")
+    return c.size, c.signed
+
+
+def get_user(src: UserPtr, ctype: object = None) -> tuple[int, int]:
     """`err = get_user(x, ptr)` becomes `err, x = get_user(ptr)` (what C returns first, then
-    what it writes through a pointer): one byte."""
-    out = bytearray(1)
-    err = -EFAULT if copy_from_user(out, src, 1) else 0
-    return err, out[0]
+    what it writes through a pointer). C reads as many bytes as `*ptr` has: one here, unless
+    the type is given (`err, x = get_user(argp, int)` for an `int __user *`)."""
+    size, signed = _user_type(ctype)
+    out = bytearray(size)
+    if copy_from_user(out, src, size):
+        return -EFAULT, 0
+    return 0, int.from_bytes(out, "little", signed=signed)
 
 
-def put_user(value: int, to: UserPtr) -> int:
-    return -EFAULT if copy_to_user(to, bytes([value & 0xFF]), 1) else 0
+def put_user(value: int, to: UserPtr, ctype: object = None) -> int:
+    """`put_user(x, ptr)`: one byte, unless the type is given (`put_user(x, argp, int)`
+    writes the 4 bytes of an `int __user *`)."""
+    size, _ = _user_type(ctype)
+    raw = (int(value) & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+    return -EFAULT if copy_to_user(to, raw, size) else 0
+
+
+__get_user = get_user  # no access_ok() check to skip here: the same
+__put_user = put_user
 
 
 def simple_read_from_buffer(to: UserPtr, count: int, ppos: loff_t, src: object,

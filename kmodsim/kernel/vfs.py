@@ -6,10 +6,16 @@ Each tree is a subsystem of its own (procfs, chardev, sysfs, debugfs); it mounts
 name and is imported only when a path under its mount point is looked up, so a command that
 never touches /sys never imports sysfs.
 
-Handlers in a file_operations are either the module's own functions (run under the fault
-catcher, in the module that owns the node) or the kernel's (functions defined in kmodsim,
-such as sysfs's show/store glue or /proc/modules, called directly; they reach module code
-through the kernel entry themselves).
+How kmodsim.kernel.fs calls a node's handlers: when the node has an owner module, in that
+module under the fault catcher (k.call) — the module's own functions, and the kernel's
+helpers that call back into it (seq_read, single_open) — unless a handler is marked
+@kernel_glue (the kernel's glue, such as chrdev_open or sysfs's show/store: it is called
+directly and enters module code through the kernel entry itself). A node without an owner
+(the kernel's own files) has its handlers called directly. An open file keeps the node's
+owner module in use.
+
+Permissions are generic_permission()'s (permission(), walk()): the owner's bits for the
+node's uid, the group's for its gid, the others' otherwise; root passes but for exec.
 """
 
 from __future__ import annotations
@@ -96,6 +102,10 @@ MOUNTS: dict[str, str] = {
     "/sys/kernel/debug": "kmodsim.kernel.debugfs:TREE",
 }
 _trees: dict[str, Tree] = {}
+# The task kind a read/write/llseek/ioctl handler runs as, by mount point: "read" under /proc
+# (proc_reg_read() calls it), "chr_read" under /dev (vfs_read() calls the driver's own);
+# kmodsim.kernel.stacktrace keeps the kernel path each kind's call trace shows.
+KIND_PREFIX: dict[str, str] = {"/dev": "chr_", "/sys/kernel/debug": "debugfs_"}
 
 
 def normalize(path: str) -> str:
@@ -133,7 +143,13 @@ def _split(path: str) -> tuple[Tree, str] | None:
     point = mount_of(path)
     if point is None:
         return None
-    return tree(point), path[len(point):].lstrip("/")
+    try:
+        t = tree(point)
+    except ModuleNotFoundError as e:  # a tree not written yet: nothing is mounted there
+        if e.name != MOUNTS[point].split(":")[0]:
+            raise
+        return None
+    return t, path[len(point):].lstrip("/")
 
 
 def lookup(k: Kernel, path: str) -> Node | None:
@@ -162,3 +178,159 @@ def listdir(k: Kernel, path: str) -> list[str] | None:
         if (parent or "/") == path and name not in names:
             names.append(name)
     return sorted(names)
+
+
+# -- opening: flags, permissions, struct file ---------------------------------------------------
+
+O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR = 3, 0, 1, 2
+O_CREAT, O_TRUNC, O_APPEND, O_NONBLOCK = 0o100, 0o1000, 0o2000, 0o4000
+FMODE_READ, FMODE_WRITE = 1, 2
+FMODE_LSEEK, FMODE_PREAD, FMODE_PWRITE = 0x4, 0x8, 0x10  # cleared by nonseekable_open()
+SEEK_SET, SEEK_CUR, SEEK_END = 0, 1, 2
+MAY_EXEC, MAY_WRITE, MAY_READ = 1, 2, 4
+
+
+def permission(node: Node, uid: int, gid: int, mask: int) -> bool:
+    """generic_permission(): the owner's bits when uid owns the node, the group's when gid
+    matches, the others' otherwise; root (CAP_DAC_OVERRIDE) may read and write anything, and
+    execute what anyone may (search any directory)."""
+    if uid == 0:
+        return not mask & MAY_EXEC or node.is_dir or bool(node.mode & 0o111)
+    if uid == node.uid:
+        bits = node.mode >> 6
+    elif gid == node.gid:
+        bits = node.mode >> 3
+    else:
+        bits = node.mode
+    return bits & mask & 7 == mask
+
+
+class Denied(Exception):
+    """A path walk or open refused: `err` is the errno; `node` the directory or file whose
+    mode said no (for EACCES)."""
+
+    def __init__(self, err: int, node: Node | None = None) -> None:
+        super().__init__(err)
+        self.err = err
+        self.node = node
+
+
+def walk(k: Kernel, path: str, uid: int, gid: int) -> Node:
+    """path_lookupat(): the node at absolute `path`, each directory on the way searchable
+    (MAY_EXEC) by uid/gid. Denied(ENOENT | ENOTDIR | EACCES) otherwise."""
+    from kmodsim.kernel.errno import EACCES, ENOENT, ENOTDIR
+
+    path = normalize(path)
+    parts = path.strip("/").split("/") if path != "/" else []
+    for i in range(1, len(parts)):
+        parent = "/" + "/".join(parts[:i])
+        if mount_of(parent) is None:
+            continue  # the host's own directories (/, /sys before sysfs): searchable
+        node = lookup(k, parent)
+        if node is None:
+            raise Denied(ENOENT)
+        if not node.is_dir:
+            raise Denied(ENOTDIR)
+        if not permission(node, uid, gid, MAY_EXEC):
+            raise Denied(EACCES, node)
+    node = lookup(k, path)
+    if node is None:
+        raise Denied(ENOENT)
+    return node
+
+
+class qstr:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class dentry:
+    def __init__(self, name: str) -> None:
+        self.d_name = qstr(name)
+
+
+class path:
+    def __init__(self, name: str) -> None:
+        self.dentry = dentry(name)
+
+
+class inode:
+    """The little of struct inode a handler uses: i_private (the data the file was made
+    with), i_rdev (a device node's number: imajor()/iminor()), mode and owner ids."""
+
+    def __init__(self, node: object) -> None:
+        self.i_private = getattr(node, "data", None)
+        self.i_size = getattr(node, "size", 0)
+        self.i_mode = getattr(node, "mode", 0)
+        self.i_uid = getattr(node, "uid", 0)
+        self.i_gid = getattr(node, "gid", 0)
+        self.i_rdev = getattr(node, "rdev", 0)
+
+
+class file:
+    """struct file: one open of a file. `private_data` is the handler's own."""
+
+    def __init__(self, node: object, flags: int) -> None:
+        self.f_flags = flags
+        acc = flags & O_ACCMODE
+        self.f_mode = (FMODE_READ if acc in (O_RDONLY, O_RDWR) else 0) | (
+            FMODE_WRITE if acc in (O_WRONLY, O_RDWR) else 0) | (
+            FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE)  # do_dentry_open(): seekable
+        self.f_pos = 0
+        self.private_data: object = None
+        name = getattr(node, "name", None) or str(getattr(node, "path", "")).rsplit("/", 1)[-1]
+        self.f_path = path(name)
+        self.f_inode = inode(node)
+
+
+def file_inode(f: file) -> inode:
+    return f.f_inode
+
+
+def kernel_glue(fn: Callable) -> Callable:
+    """Mark a kernel function of a file_operations to be called directly even in a module's
+    node (it enters the module itself, or runs no module code). Unmarked handlers of a node
+    that a module owns run in that module, under the fault catcher: the module's own
+    functions, and the kernel's helpers that call back into it (seq_read, single_open)."""
+    fn.kernel_glue = True  # type: ignore[attr-defined]
+    return fn
+
+
+def no_handler(fn: Callable) -> Callable:
+    """Mark a kernel stand-in for a missing handler (procfs's -EIO read of an entry without
+    proc_read): the file can't do that, whoever asks."""
+    fn.no_handler = True  # type: ignore[attr-defined]
+    return fn
+
+
+@kernel_glue
+def default_llseek(f: file, offset: int, whence: int) -> int:
+    """fs/read_write.c default_llseek(): SEEK_SET, SEEK_CUR, SEEK_END (from i_size)."""
+    from kmodsim.kernel.errno import EINVAL
+
+    offset = int(offset)
+    if whence == SEEK_END:
+        offset += f.f_inode.i_size
+    elif whence == SEEK_CUR:
+        if offset == 0:
+            return f.f_pos
+        offset += f.f_pos
+    elif whence != SEEK_SET:
+        return -EINVAL
+    if offset < 0:
+        return -EINVAL
+    if offset != f.f_pos:
+        f.f_pos = offset
+    return offset
+
+
+@kernel_glue
+def no_llseek(f: file, offset: int, whence: int) -> int:
+    from kmodsim.kernel.errno import ESPIPE
+
+    return -ESPIPE
+
+
+@kernel_glue
+def noop_llseek(f: file, offset: int, whence: int) -> int:
+    return f.f_pos

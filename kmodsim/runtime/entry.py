@@ -24,6 +24,7 @@ from kmodsim.kernel.panic import (
 )
 from kmodsim.kernel.printk import hint
 from kmodsim.kernel.sched import SchedState, Task
+from kmodsim.kernel.softirq import run_tasklets
 from kmodsim.runtime import guard, namespace, schedule
 from kmodsim.runtime.faults import report_fault, top_level_failed
 
@@ -128,6 +129,8 @@ class KernelEntry:
             _current.leave(saved)
         if watchdog.forked:
             hint(self, guard.forked_hint(watchdog))
+        if task.tasklets and outer is None:  # leaving module code: the softirq runs
+            run_tasklets(self)
         check_return_to_user(self)
         return result
 

@@ -19,6 +19,7 @@ from kmodsim.kernel.modload import (
     free_module,
     link,
     resolve_symbols,
+    verify_exported_symbols,
 )
 from kmodsim.kernel.module import INCLUDED, MODINFO, Module, ModuleState, module_name
 from kmodsim.kernel.panic import KernelFault, die
@@ -66,10 +67,14 @@ class ModuleImage:
         if included:  # copied now, as the module's own source is: later edits change nothing
             modules.set_included(self.name, included)
             for rel, text in included.items():
-                needed |= symbols.needed(compile(text, rel, "exec", dont_inherit=True))
-        if resolve_symbols(k, lm, needed, namespace.api()):
+                needed += symbols.needed(compile(text, rel, "exec", dont_inherit=True))
+        api = namespace.api()
+        if resolve_symbols(k, lm, needed, api):
             k.forget(self.name)
             return insmod_failed(self.typed, 2)
+        if not verify_exported_symbols(k, lm, api):
+            k.forget(self.name)
+            return insmod_failed(self.typed, 8)
         modules.insert(lm, self.source, marshal.dumps(self.code), argv)
         link(k, lm)
         err = apply_params(k, lm, argv) or do_init_module(k, lm)

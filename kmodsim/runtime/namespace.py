@@ -54,6 +54,7 @@ def instantiate(name: str, path: str, code: types.CodeType, *, state: str, taint
     mod = types.ModuleType(LIVE_PREFIX + name)
     mod.__file__ = path
     mod.__dict__["__kmod_source__"] = path
+    mod.__dict__["KBUILD_MODNAME"] = name  # what Kbuild defines for every file of a module
     if included:
         mod.__dict__[INCLUDED] = dict(included)
     sys.modules[mod.__name__] = mod

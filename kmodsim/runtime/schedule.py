@@ -97,12 +97,18 @@ def sleep(k: KernelEntry, channels: tuple[str, ...], timeout: float | None,
     watchdog = task.watchdog
     if watchdog is not None:
         watchdog.pause()
+    if task.tasklets:  # the CPU is given up: the softirq runs first
+        from kmodsim.kernel.softirq import run_tasklets
+
+        run_tasklets(k)
     doorbell = _own_doorbell(k) if channels else None  # bound before anyone may ring it
     if channels:
         k.state(SchedState).register(task.pid, channels)
     k.finish()  # what the task did so far ...
     store.release(k.db)  # ... commits, and other tasks may run
     ring_woken(k)
+    if task.kthread:
+        orphaned(k)
     try:
         outcome = _block(doorbell, timeout, interruptible, task)
     finally:
@@ -114,9 +120,14 @@ def sleep(k: KernelEntry, channels: tuple[str, ...], timeout: float | None,
 
 
 def ring_woken(k: KernelEntry) -> None:
-    """Once the task's work is committed: wake the tasks it woke."""
+    """Once the task's work is committed: wake the tasks it woke, start the kthreads it
+    created."""
     ring(k.key, k.to_ring)
     k.to_ring = set()
+    if k.task.spawns:
+        from kmodsim.runtime.kthreadd import start_spawned
+
+        start_spawned(k)
 
 
 def catch_up(k: KernelEntry) -> None:
@@ -128,9 +139,34 @@ def catch_up(k: KernelEntry) -> None:
         row = modules.row(lm.name)
         if row is None:  # removed meanwhile: nothing of it is saved again
             lm.dirty = False
+            if k.task.kthread and k.task.kind == "kthread":
+                freed_under_kthread(k, lm.name)
             continue
         namespace.catch_up(lm, row[6])
         lm.stored = (row[1], row[2])
+
+
+def orphaned(k: KernelEntry) -> None:
+    """A kthread whose machine was deleted (a test's temporary folder, say) ends: nothing can
+    see it or stop it any more."""
+    from kmodsim.runtime.kthreadd import home_of
+
+    if not os.path.exists(os.path.join(home_of(k), store.DB_NAME)):
+        os._exit(0)
+
+
+def freed_under_kthread(k: KernelEntry, module: str) -> None:
+    """A kthread woke in a module that was removed without kthread_stop(): its code is gone
+    (the kernel's page fault on the return address), and the thread dies."""
+    from kmodsim.kernel.panic import PageFault, die
+    from kmodsim.kernel.stacktrace import module_base
+
+    k.forget(module)
+    PageFault(module_base(module) + 0x1D0,
+              f"a kthread of module {module} ({k.task.comm}) woke after the module was "
+              f"removed: its exit must call kthread_stop() on each thread it started"
+              ).report(k, None, [])
+    die(k)
 
 
 def _block(doorbell: Doorbell | None, timeout: float | None, interruptible: bool,

@@ -1,5 +1,7 @@
-"""Where a path leads in `kmod sh`: /proc and /sys are the simulated machine's; every other
-path is the host's, so `cat hello.c` and `> /dev/null` work as they always do.
+"""Where a path leads in `kmod sh`: /proc and /sys (with /sys/kernel/debug) are the simulated
+machine's; so is a /dev node the simulated machine has (a module's device), and /dev itself
+for `ls`. Every other path is the host's, so `cat hello.c` and `> /dev/null` work as they
+always do (unless a module made a /dev/null of its own).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from kmodsim.errors import KmodError, ProcError
 if TYPE_CHECKING:
     from kmodsim.machine import Machine
 
-SIMULATED_TREES = ("/proc", "/sys")
+SIMULATED_TREES = ("/proc", "/sys")  # wholly the simulated machine's
+SHARED_TREES = ("/dev",)  # the simulated machine's where it has the node, else the host's
 
 
 class Reader(Protocol):
@@ -39,9 +42,21 @@ def absolute(path: str) -> str:
     return os.path.normpath(os.path.join(os.getcwd(), path))
 
 
-def is_simulated(path: str) -> bool:
+def _under(full: str, trees: tuple[str, ...]) -> bool:
+    return any(full == tree or full.startswith(tree + "/") for tree in trees)
+
+
+def is_simulated(path: str, machine: Machine | None = None) -> bool:
+    """Whether `path` is the simulated machine's (a /dev path only if `machine` has it)."""
     full = absolute(path)
-    return any(full == tree or full.startswith(tree + "/") for tree in SIMULATED_TREES)
+    if _under(full, SIMULATED_TREES):
+        return True
+    if machine is not None and _under(full, SHARED_TREES):
+        try:
+            return machine.stat(full) is not None
+        except KmodError:
+            return False
+    return False
 
 
 def _proc_error(e: KmodError) -> FileError:
@@ -103,12 +118,9 @@ class _SimFile:
 
 def open_file(machine: Machine, path: str, mode: str) -> Reader | Writer:
     """Open for reading ("rb"), writing ("wb") or appending ("ab"); FileError if it can't."""
-    if is_simulated(path):
-        full = absolute(path)
-        if not full.startswith("/proc/"):
-            raise FileError(errno.ENOENT)
+    if is_simulated(path, machine):
         try:
-            return _SimFile(machine.open(full, "rb" if mode == "rb" else "wb"))
+            return _SimFile(machine.open(absolute(path), mode))
         except KmodError as e:
             raise _proc_error(e) from None
     try:
@@ -118,27 +130,15 @@ def open_file(machine: Machine, path: str, mode: str) -> Reader | Writer:
 
 
 def list_dir(machine: Machine, path: str) -> list[str]:
-    """The names in a simulated folder, as `ls` lists them."""
+    """The names in a simulated folder, as `ls` lists them (a file: its own name)."""
     full = absolute(path)
-    below = full[len("/proc/"):] if full.startswith("/proc/") else ""
-    if not full.startswith("/proc"):
-        raise FileError(errno.ENOENT)
-    names = set()
-    for entry in machine.proc_list():
-        if below and not entry.startswith(below + "/"):
-            if entry == below:
-                return [os.path.basename(full)]
-            continue
-        rest = entry[len(below) + 1:] if below else entry
-        names.add(rest.split("/", 1)[0])
-    if below and not names:
-        raise FileError(errno.ENOENT)
-    return sorted(names)
+    try:
+        names = machine.list_dir(full)
+    except KmodError as e:
+        raise _proc_error(e) from None
+    return [os.path.basename(full)] if names is None else names
 
 
 def is_dir(machine: Machine, path: str) -> bool:
-    full = absolute(path)
-    if full in ("/proc", "/proc/sys", "/proc/sys/kernel"):
-        return True
-    below = full[len("/proc/"):]
-    return any(entry.startswith(below + "/") for entry in machine.proc_list())
+    found = machine.stat(absolute(path))
+    return found is not None and found[0] & 0o170000 == 0o040000

@@ -87,6 +87,30 @@ def _modinfo(ctx: Context) -> Output:
     return (yield from _tool(main, "modinfo")(ctx))
 
 
+def _modprobe(ctx: Context) -> Output:
+    from kmodsim.tools.modprobe import main
+    return (yield from _tool(main, "modprobe")(ctx))
+
+
+def _depmod(ctx: Context) -> Output:
+    from kmodsim.tools.depmod import main
+    return (yield from _tool(main, "depmod")(ctx))
+
+
+def _uname(ctx: Context) -> Output:
+    from kmodsim.tools.uname import main
+    return (yield from _tool(main, "uname")(ctx))
+
+
+def _module_tree_program(name: str) -> Callable[[Context], Output]:
+    """mkdir or cp of a path in /lib/modules (kmodsim.tools.modtree)."""
+    def run(ctx: Context) -> Output:
+        from kmodsim.tools import modtree
+        main = modtree.mkdir_main if name == "mkdir" else modtree.cp_main
+        return (yield from _tool(main, name)(ctx))
+    return run
+
+
 def _dmesg(ctx: Context) -> Output:
     from kmodsim.dmesg.main import run
 
@@ -184,6 +208,7 @@ def _read_all(ctx: Context, prog: str, path: str) -> Iterator[bytes]:
         return
     with ctx.machine.as_program(prog):
         f = open_file(ctx.machine, path, "rb")
+    simulated = is_simulated(path, ctx.machine)
     calls = total = 0
     try:
         while True:
@@ -194,7 +219,7 @@ def _read_all(ctx: Context, prog: str, path: str) -> Iterator[bytes]:
             yield chunk
             calls += 1
             total += len(chunk)
-            if is_simulated(path) and (total > RUNAWAY_BYTES or calls >= RUNAWAY_CALLS):
+            if simulated and (total > RUNAWAY_BYTES or calls >= RUNAWAY_CALLS):
                 bound = "more than 1 MiB" if total > RUNAWAY_BYTES else f"{calls} read calls"
                 raise FileError(0, [f"kmodsim: stopped reading {path} after {bound}: the read "
                                     f"handler never returned 0 (end of file). Does it advance "
@@ -345,43 +370,77 @@ def _tee(ctx: Context) -> Output:
 
 
 def _ls(ctx: Context) -> Output:
+    """ls's order: the files named (sorted), then each directory's names under a `DIR:`
+    heading when more than one operand was given."""
     paths = [a for a in ctx.argv[1:] if not a.startswith("-")] or ["."]
     status = 0
-    many = len(paths) > 1
-    for i, path in enumerate(paths):
+    files, dirs = [], []
+    for path in paths:
         try:
             names = list_dir(ctx.machine, path)
-            if not is_dir(ctx.machine, path):
-                names = [path]  # a file: ls names it as given
+            if is_dir(ctx.machine, path):
+                dirs.append((path, names))
+            else:
+                files.append(path)  # a file: ls names it as given
         except FileError as e:
             ctx.error(f"ls: cannot access '{path}': {strerror(e.errno)}")
             status = 2
-            continue
-        head = f"{path}:\n" if many else ""
-        sep = "\n" if many and i < len(paths) - 1 else ""
-        yield _text(head + "".join(n + "\n" for n in names) + sep)
+    out = "".join(f + "\n" for f in sorted(files))
+    for path, names in sorted(dirs):
+        if len(paths) > 1:
+            out += ("\n" if out else "") + f"{path}:\n"
+        out += "".join(n + "\n" for n in names)
+    if out:
+        yield _text(out)
     return status
+
+
+# The simulated machine has its trees mounted from boot, debugfs included (a tutorial's
+# `mount -t debugfs none /sys/kernel/debug` then has nothing to do, and says nothing).
+MOUNTED = {"/sys/kernel/debug": "debugfs", "/sys": "sysfs", "/proc": "proc"}
+
+
+def _mount(ctx: Context) -> Output:
+    try:
+        opts = list(getopt_long(ctx.argv[1:], SHORTOPTS["mount"]))
+    except GetoptError as e:
+        ctx.error(f"mount: {e}")
+        return 1
+    fstype = next((arg for opt, arg in opts if opt == "t"), None)
+    words = [str(arg) for opt, arg in opts if not opt]
+    target = os.path.normpath(words[-1]) if words else ""
+    if target in MOUNTED and fstype in (None, MOUNTED[target]):
+        return 0
+    ctx.error(f"mount: {target or '?'}: kmodsim mounts only debugfs on /sys/kernel/debug, "
+              f"sysfs on /sys and proc on /proc (all mounted already)")
+    return 32
+    yield b""  # a generator, as every program is
 
 
 # Programs that always run here; and those that run here only for a simulated path.
 ALWAYS: dict[str, Callable[[Context], Output]] = {
     "insmod": _insmod, "rmmod": _rmmod, "lsmod": _lsmod, "modinfo": _modinfo,
-    "dmesg": _dmesg, "echo": _echo, "printf": _printf, "true": _true, "false": _false,
+    "modprobe": _modprobe, "depmod": _depmod, "uname": _uname, "dmesg": _dmesg, "echo": _echo,
+    "printf": _printf, "true": _true, "false": _false,
     ":": _true,
 }
 FOR_SIMULATED: dict[str, Callable[[Context], Output]] = {
-    "cat": _cat, "head": _head, "tail": _tail, "tee": _tee, "ls": _ls,
+    "cat": _cat, "head": _head, "tail": _tail, "tee": _tee, "ls": _ls, "mount": _mount,
 }
 SHELL_BUILTINS = {"echo", "printf", "true", "false", ":"}  # dash's own: they run as `sh`
 SHORTOPTS = {"cat": "uAbeEnstTv", "head": "n:c:qv0123456789", "tail": "n:c:qv0123456789",
-             "tee": "ai", "ls": "1aAlFdhRrSt"}
+             "tee": "ai", "ls": "1aAlFdhRrSt", "mount": "t:o:rwnv"}
 
 
-def program_for(argv: list[str]) -> Callable[[Context], Output] | None:
-    """The in-process program for this command line, or None to run the host's."""
+def program_for(argv: list[str], machine: Machine | None = None
+                ) -> Callable[[Context], Output] | None:
+    """The in-process program for this command line, or None to run the host's (a /dev
+    path is simulated when `machine` has that node)."""
     name = argv[0]
     if name in ALWAYS:
         return ALWAYS[name]
+    if name in ("mkdir", "cp") and any(a.startswith("/lib/modules") for a in argv[1:]):
+        return _module_tree_program(name)  # the machine's /lib/modules, not the host's
     if name in FOR_SIMULATED:
         try:
             paths = [arg for opt, arg in getopt_long(argv[1:], SHORTOPTS[name]) if not opt]
@@ -389,7 +448,7 @@ def program_for(argv: list[str]) -> Callable[[Context], Output] | None:
             return FOR_SIMULATED[name]  # it says what is wrong, as the real one would
         if name in ("cat", "head", "tail") and not paths:
             return FOR_SIMULATED[name]  # reading a pipe: no need for the host's
-        if any(is_simulated(p or "") for p in paths):
+        if any(is_simulated(p or "", machine) for p in paths):
             return FOR_SIMULATED[name]
     return None
 

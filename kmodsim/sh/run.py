@@ -208,7 +208,8 @@ class Shell:
             path = words.expand(line, target, lambda p: self._value(line, p))
             path_text = path[0] if path else ""
             if kind == "<":
-                if not is_simulated(path_text) and not os.path.exists(path_text):
+                if not is_simulated(path_text, self.machine) and \
+                        not os.path.exists(path_text):
                     self.error(f"cannot open {path_text}: "
                                f"{_OPEN_TEXT.get(errno.ENOENT)}")
                     return None
@@ -315,7 +316,7 @@ class _Pipeline:
     def _stage(self, argv: list[str], assignments: list, source: object, r: _Redirected,
                downstream: bool) -> Iterator[bytes] | BinaryIO:
         """A stage whose output feeds the next: an iterator of chunks, or a pipe."""
-        program = program_for(argv)
+        program = program_for(argv, self.shell.machine)
         if program is not None:
             ctx = Context(self.shell.machine, argv, self._stdin_for_program(source), r.stderr)
             return _Outcome(self, argv, program(ctx)).chunks()
@@ -338,8 +339,9 @@ class _Pipeline:
                 return 2
             except Killed as e:
                 raise ShellDied(e.exit_code) from None
-        program = program_for(argv)
-        if program is None and (sink is None or not is_simulated(r.stdout_path or "")):
+        program = program_for(argv, sh.machine)
+        if program is None and (sink is None or
+                                not is_simulated(r.stdout_path or "", sh.machine)):
             target = sh.stderr if r.stdout_to_stderr else (
                 sink.f if sink is not None else sh.stdout)  # type: ignore[union-attr]
             proc = self._spawn(argv, assignments, source, target, r)

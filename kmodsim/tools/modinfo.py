@@ -7,6 +7,7 @@ import os
 from kmodsim.errors import KmodError
 from kmodsim.getopt import GetoptError, getopt_long
 from kmodsim.machine import Machine
+from kmodsim.runtime.moddep import read_index
 from kmodsim.runtime.modinfo import ModInfo
 from kmodsim.tools import KMOD_VERSION, Stdio, module_file
 
@@ -59,10 +60,13 @@ def main(argv: list[str], io: Stdio, machine: Machine) -> int:
     failed = False
     for target in targets:
         path = module_file(target)
-        if not os.path.exists(path):  # a name: modinfo looks in /lib/modules, which has none
-            io.err(f"modinfo: ERROR: Module {target} not found.\n")
-            failed = True
-            continue
+        if not os.path.exists(path):  # a name: modinfo looks in the index depmod wrote
+            indexed = read_index(machine.store.home).get(target.replace("-", "_"))
+            if indexed is None:
+                io.err(f"modinfo: ERROR: Module {target} not found.\n")
+                failed = True
+                continue
+            path = indexed.path
         try:
             io.out(ModInfo(path).render(field, sep))
         except KmodError as e:

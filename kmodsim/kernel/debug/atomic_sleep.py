@@ -37,5 +37,6 @@ def might_sleep(k: Kernel, where: str) -> None:
         hint(k, f"kmodsim: hint: something that may sleep was called while holding a spinlock "
                f"({held}){where}; use a mutex, or GFP_ATOMIC, or move it outside the lock")
     else:
-        hint(k, f"kmodsim: hint: a timer callback runs in interrupt context and must not "
+        what = "a tasklet" if k.task.kind == "tasklet" else "a timer callback"
+        hint(k, f"kmodsim: hint: {what} runs in interrupt context and must not "
                f"sleep{where}; use GFP_ATOMIC, a spinlock, or a workqueue")
