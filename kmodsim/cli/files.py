@@ -9,7 +9,6 @@ A refusal says how to act as root in kmodsim, in one `kmodsim: hint:` line (none
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 
 import click
@@ -52,6 +51,8 @@ def _quoted(line: str) -> str:
         return f"'{line}'"
     if not any(c in line for c in '"$`\\!'):
         return f'"{line}"'
+    import shlex  # only a denial's hint needs it
+
     return shlex.quote(line)
 
 
@@ -108,6 +109,8 @@ def write(path: str, data: tuple[str, ...], no_newline: bool) -> None:
 
 def echo_line(path: str, data: tuple[str, ...], no_newline: bool, stdin: bool) -> str:
     """The shell line that writes the same, for kmod sh."""
+    import shlex
+
     if stdin:
         return f"cat > {shlex.quote(path)}"
     echo = ["echo", "-n"] if no_newline else ["echo"]

@@ -174,7 +174,7 @@ def unresolved(tree: ast.Module) -> list[str]:
     the order of first use: the undefined symbols of its object file."""
     import builtins
 
-    import kmodsim.kernel as kernel_api
+    from kmodsim.kernel import api as kernel_api
 
     bound: set[str] = set()
     used: list[str] = []

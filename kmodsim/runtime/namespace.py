@@ -41,7 +41,7 @@ def _assigned_names(code: types.CodeType) -> frozenset[str]:
 
 def api() -> dict:
     """The kernel API's names, as `from kmodsim.kernel import *` binds them."""
-    import kmodsim.kernel as kernel_api
+    from kmodsim.kernel import api as kernel_api
 
     return vars(kernel_api)
 
