@@ -202,6 +202,9 @@ from kmodsim.kernel.module import (
     module_param_cb,
     module_param_named,
     module_param_string,
+    module_put,
+    module_refcount,
+    try_module_get,
 )
 from kmodsim.kernel.panic import BUG, BUG_ON, WARN, WARN_ON, WARN_ON_ONCE, dump_stack, panic
 from kmodsim.kernel.params import (

@@ -32,7 +32,6 @@ START_GRACE = 30.0  # seconds a new thread's process may take to say its pid
 class task_struct:
     """A kthread as its creator holds it: `kthread_stop(t)`, `t.pid`, `t.comm`."""
 
-    kernel_named = False
     __slots__ = ("tid", "comm")
 
     def __init__(self, tid: int, comm: str) -> None:

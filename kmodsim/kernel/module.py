@@ -273,6 +273,42 @@ class _ThisModule:
 THIS_MODULE = _ThisModule()
 
 
+def _own_name(module: object) -> str | None:
+    """The module THIS_MODULE stands for in the calling module's code (None: NULL)."""
+    if module is None:
+        return None
+    lm = _current.module()
+    return lm.name if lm is not None else None
+
+
+def try_module_get(module: object) -> bool:
+    """Take a reference on the module (THIS_MODULE): lsmod's `Used by` counts it, and rmmod
+    says the module is in use until module_put(). False once the module is being removed."""
+    name = _own_name(module)
+    if name is None:
+        return True
+    state = _current.entry().state(ModuleState)
+    lm = _current.module()
+    if lm is not None and lm.state == "Unloading":
+        return False
+    state.set_refcnt(name, state._held(name) + 1)
+    return True
+
+
+def module_put(module: object) -> None:
+    """Give back a reference try_module_get() took."""
+    name = _own_name(module)
+    if name is not None:
+        state = _current.entry().state(ModuleState)
+        state.set_refcnt(name, max(0, state._held(name) - 1))
+
+
+def module_refcount(module: object) -> int:
+    """The module's references now (lsmod's `Used by` count)."""
+    name = _own_name(module)
+    return 0 if name is None else _current.entry().state(ModuleState).refcnt(name)
+
+
 # -- modules built from several files ---------------------------------------------------------
 
 INCLUDED = "__kmod_files__"  # relative path -> source of each file included, as read
