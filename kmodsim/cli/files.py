@@ -168,6 +168,9 @@ def c_number(text: str, what: str) -> int:
     except ValueError:
         raise click.BadParameter(f"{text!r} is not a number (decimal, 0x hex or 0 octal)",
                                  param_hint=what) from None
+    if value >= 1 << 64:  # strtoul() says ERANGE: no unsigned long holds it
+        raise click.BadParameter(f"{text!r} is out of range for an unsigned long",
+                                 param_hint=what)
     return sign * value
 
 

@@ -10,6 +10,9 @@ then on the API's names are the package's own (where one is also a subsystem's f
 
 from __future__ import annotations
 
+import sys
+import types
+
 _files: set[str] | None = None
 
 
@@ -24,9 +27,24 @@ def _is_file(name: str) -> bool:
     return name in _files
 
 
+# API functions named as a file of the package is: C's name wins here, as in module code
+_FUNCTIONS_NAMED_AS_FILES = frozenset({"panic", "printk"})
+
+
+class _Package(types.ModuleType):
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _FUNCTIONS_NAMED_AS_FILES and isinstance(value, types.ModuleType):
+            return  # importing kmodsim.kernel.printk must not hide the function printk
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
 def __getattr__(name: str) -> object:
     if (name.startswith("_") and name != "__all__" and not name.startswith(("_IO", "__ATTR"))
-            and name not in ("__put_user", "__get_user")) or _is_file(name):
+            and name not in ("__put_user", "__get_user")) or (
+            _is_file(name) and name not in _FUNCTIONS_NAMED_AS_FILES):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
 

@@ -20,7 +20,7 @@ from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel, State
 from kmodsim.kernel.errno import EINTR, ENOMEM
 from kmodsim.kernel.panic import TaskDied
-from kmodsim.kernel.sched import alive, wait_on, wake
+from kmodsim.kernel.sched import is_kthread_process, wait_on, wake
 from kmodsim.kernel.time import HZ
 
 TASK_RUNNING, TASK_INTERRUPTIBLE, TASK_UNINTERRUPTIBLE = 0x0, 0x1, 0x2
@@ -91,7 +91,8 @@ class KthreadState(State):
 
     def pids(self) -> list[int]:
         """The processes of the threads still running (for reboot)."""
-        return [r["pid"] for r in self.threads.values() if r["pid"] and not r["done"]]
+        return [r["pid"] for r in self.threads.values()
+                if r["pid"] and not r["done"] and is_kthread_process(r["pid"])]
 
     def listing(self) -> list[tuple[int, str, str]]:
         """(pid, comm, module) of each thread that has not ended."""
@@ -102,7 +103,7 @@ class KthreadState(State):
 def running(record: dict) -> bool:
     """Whether the thread's process runs, or may still be starting."""
     if record["pid"]:
-        return alive(record["pid"])
+        return is_kthread_process(record["pid"])
     return time.time() - float(record.get("since", 0)) < START_GRACE
 
 
@@ -172,6 +173,8 @@ def kthread_stop(t: task_struct) -> int:
     """Ask the kthread to stop, wake it, and wait until its function returns: what it
     returned, or -EINTR if it never ran."""
     from kmodsim.kernel.debug.atomic_sleep import might_sleep
+    from kmodsim.kernel.debug.hung_task import report_hung_wait
+    from kmodsim.kernel.locking import hung_task_timeout
 
     k = _current.entry()
     might_sleep(k, "kernel/kthread.c:704")
@@ -180,6 +183,7 @@ def kthread_stop(t: task_struct) -> int:
         return -EINTR
     state.update(t.tid, stop=True, woken=True)
     wake(k, kthread_channel(t.tid))
+    start, reported = time.monotonic(), False
     while True:
         record = k.state(KthreadState).get(t.tid)
         if record is None or record["done"]:
@@ -187,6 +191,12 @@ def kthread_stop(t: task_struct) -> int:
         if not running(record):  # killed: it will never say
             break
         wait_on(k, (_exit_channel(t.tid),), 0.5, interruptible=False)
+        if not reported and time.monotonic() - start >= hung_task_timeout():
+            reported = True
+            report_hung_wait(k, hung_task_timeout(), "kthread_stop+0x69/0x130",
+                             f"kthread_stop() waits for thread {t.comm}, which hasn't "
+                             f"returned: its loop must end once kthread_should_stop() is "
+                             f"true (kill -9 this command, or kmod reboot, to start over)")
     state = k.state(KthreadState)
     record = state.get(t.tid)
     state.drop(t.tid)

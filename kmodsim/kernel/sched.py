@@ -87,6 +87,18 @@ def alive(pid: int) -> bool:
         return True  # no /proc to ask: it answered the signal
 
 
+def is_kthread_process(pid: int) -> bool:
+    """Whether `pid` is alive and still a kthread's process (a pid the system gave to
+    another program since is not: reboot must not kill it, kthread_stop not wait on it)."""
+    if not alive(pid):
+        return False
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"kmodsim.kthreadd" in f.read().split(b"\0")
+    except OSError:
+        return True  # no /proc to ask: it answered the signal
+
+
 def wait_on(k: Kernel, channels: tuple[str, ...], timeout: float | None,
             interruptible: bool) -> str:
     """Sleep until a task wakes one of `channels`, `timeout` seconds pass (None: no limit),

@@ -84,7 +84,13 @@ def tasklet_disable(t: tasklet_struct) -> None:
 
 
 def tasklet_enable(t: tasklet_struct) -> None:
+    """The last enable lets a tasklet scheduled meanwhile run (as the softirq would next)."""
     t.count = max(0, t.count - 1)
+    if t.count == 0 and t.state & TASKLET_STATE_SCHED:
+        pending = _current.entry().task.tasklets
+        if all(other is not t for _, other in pending):
+            lm = _current.module()
+            pending.append((lm.name if lm else "", t))
 
 
 def tasklet_kill(t: tasklet_struct) -> None:
@@ -100,9 +106,9 @@ def run_tasklets(k: Kernel) -> None:
         return  # already in the softirq: the loop below takes what this one schedules
     while task.tasklets:
         name, t = task.tasklets.pop(0)
-        t.state &= ~TASKLET_STATE_SCHED
-        if t.count:  # disabled: it stays scheduled only while this entry lasts
+        if t.count:  # disabled: it stays scheduled, and runs once tasklet_enable() says so
             continue
+        t.state &= ~TASKLET_STATE_SCHED
         try:
             lm = k.module(name)
         except KeyError:

@@ -19,7 +19,7 @@ from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel, State
 from kmodsim.kernel.module import ModuleState
 from kmodsim.kernel.panic import PageFault, die
-from kmodsim.kernel.sched import alive, wait_on, wake
+from kmodsim.kernel.sched import is_kthread_process, wait_on, wake
 from kmodsim.kernel.stacktrace import module_base
 from kmodsim.kernel.time import HZ, TimeState
 
@@ -120,7 +120,7 @@ class WorkState(State):
     def worker_alive(self) -> bool:
         pid = int(self.worker.get("pid", 0))
         if pid:
-            return alive(pid)
+            return is_kthread_process(pid)
         return time.time() - float(self.worker.get("since", 0)) < WORKER_START_GRACE
 
     def need_worker(self) -> bool:
@@ -252,16 +252,30 @@ def delayed_work_pending(dwork: delayed_work) -> bool:
     return work_pending(dwork.work)
 
 
-def _wait_until(k: Kernel, busy: Callable[[WorkState], bool], channel: str) -> bool:
-    """Sleep until busy() is false; whether there was anything to wait for."""
+def _wait_until(k: Kernel, busy: Callable[[WorkState], bool], channel: str,
+                what: str) -> bool:
+    """Sleep (uninterruptibly, as the kernel's flush does) until busy() is false; whether
+    there was anything to wait for. Work queued with no worker alive (it was killed) gets a
+    new one; a wait longer than the hung-task timeout gets khungtaskd's report."""
     from kmodsim.kernel.debug.atomic_sleep import might_sleep
+    from kmodsim.kernel.debug.hung_task import report_hung_wait
+    from kmodsim.kernel.locking import hung_task_timeout
 
-    waited = False
-    while busy(k.state(WorkState)):
+    waited = reported = False
+    start = time.monotonic()
+    while busy(state := k.state(WorkState)):
         if not waited:
             might_sleep(k, "kernel/workqueue.c:3066")
         waited = True
+        if state.queue and state.need_worker():
+            k.task.spawns.append(0)
         wait_on(k, (channel,), 0.5, interruptible=False)
+        if not reported and time.monotonic() - start >= hung_task_timeout():
+            reported = True
+            report_hung_wait(k, hung_task_timeout(), "__flush_work.isra.0+0x16a/0x230",
+                             f"{what} waits for work that hasn't finished: a work function "
+                             f"that never returns holds it up (kill -9 this command, or "
+                             f"kmod reboot, to start over)")
     return waited
 
 
@@ -269,7 +283,8 @@ def flush_work(work: work_struct) -> bool:
     """Wait until `work` has run (if it was queued or running); True if it waited."""
     if not work.wid:
         return False
-    return _wait_until(_current.entry(), lambda s: s.busy(work.wid), f"work:{work.wid}")
+    return _wait_until(_current.entry(), lambda s: s.busy(work.wid), f"work:{work.wid}",
+                       "flush_work()")
 
 
 def flush_delayed_work(dwork: delayed_work) -> bool:
@@ -286,12 +301,14 @@ def flush_delayed_work(dwork: delayed_work) -> bool:
 def flush_workqueue(wq: workqueue_struct) -> None:
     """Wait until every work queued on `wq` (and due) has run."""
     k = _current.entry()
-    _wait_until(k, lambda s: s.wq_busy(wq.name, _now(k), False), f"wq:{wq.name}")
+    _wait_until(k, lambda s: s.wq_busy(wq.name, _now(k), False), f"wq:{wq.name}",
+                f"flush_workqueue({wq.name})")
 
 
 def drain_workqueue(wq: workqueue_struct) -> None:
     k = _current.entry()
-    _wait_until(k, lambda s: s.wq_busy(wq.name, _now(k), True), f"wq:{wq.name}")
+    _wait_until(k, lambda s: s.wq_busy(wq.name, _now(k), True), f"wq:{wq.name}",
+                f"destroy_workqueue({wq.name})")
 
 
 def flush_scheduled_work() -> None:
@@ -304,7 +321,7 @@ def cancel_work_sync(work: work_struct) -> bool:
         return False
     k = _current.entry()
     was = k.state(WorkState).remove(work.wid)
-    _wait_until(k, lambda s: s.busy(work.wid), f"work:{work.wid}")
+    _wait_until(k, lambda s: s.busy(work.wid), f"work:{work.wid}", "cancel_work_sync()")
     return was
 
 

@@ -47,10 +47,12 @@ def stop_all(k: KernelEntry) -> None:
     import signal
 
     from kmodsim.kernel.kthread import KthreadState
+    from kmodsim.kernel.sched import is_kthread_process
     from kmodsim.kernel.workqueue import WorkState
 
     worker = int(k.state(WorkState).worker.get("pid", 0))
-    for pid in [*k.state(KthreadState).pids(), *([worker] if worker else [])]:
+    workers = [worker] if worker and is_kthread_process(worker) else []
+    for pid in [*k.state(KthreadState).pids(), *workers]:
         try:
             os.kill(pid, signal.SIGKILL)
         except OSError:  # gone already, or the pid is another user's now

@@ -38,14 +38,29 @@ def report_hung_task(k: Kernel, lock: object, timeout: float) -> None:
             f"{at(frames)}")
 
 
+def report_hung_wait(k: Kernel, timeout: float, waits_in: str, why: str) -> None:
+    """This task has waited `timeout` seconds in a kernel function that waits for a
+    completion (kthread_stop, a flush): khungtaskd's report, then a hint saying why."""
+    lm = _current.module()
+    frames = live_frames(lm.path) if lm else []
+    top = ["__schedule+0x3e4/0x1540", "schedule+0x27/0xf0", "schedule_timeout+0x115/0x150",
+           "wait_for_completion+0x8a/0x160", waits_in]
+    lines = hung_task_lines(k, frames, lm.name if lm else "?", "", timeout, top)
+    log_lines(k, [(3, line) for line in lines[:3]] + [(6, line) for line in lines[3:]])
+    hint(k, f"kmodsim: hint: {why}{at(frames)}")
+
+
 def hung_task_lines(k: Kernel, frames: list[Frame], module: str, lock_kind: str,
-                    timeout: float = HUNG_TASK_TIMEOUT) -> list[str]:
-    """khungtaskd's report for a task stuck in an uninterruptible wait (here: for a lock)."""
-    top = ["__schedule+0x3e4/0x1540", "schedule+0x27/0xf0",
-           "schedule_preempt_disabled+0x15/0x30", "__mutex_lock.constprop.0+0x3ef/0x7a0",
-           "__mutex_lock_slowpath+0x13/0x20", "mutex_lock+0x3c/0x50"]
-    if lock_kind != "mutex":
-        top = ["queued_spin_lock_slowpath+0x6b/0x2a0", "_raw_spin_lock+0x29/0x30"]
+                    timeout: float = HUNG_TASK_TIMEOUT,
+                    top: list[str] | None = None) -> list[str]:
+    """khungtaskd's report for a task stuck in an uninterruptible wait (for a lock, or in
+    the kernel functions `top`)."""
+    if top is None:
+        top = ["__schedule+0x3e4/0x1540", "schedule+0x27/0xf0",
+               "schedule_preempt_disabled+0x15/0x30", "__mutex_lock.constprop.0+0x3ef/0x7a0",
+               "__mutex_lock_slowpath+0x13/0x20", "mutex_lock+0x3c/0x50"]
+        if lock_kind != "mutex":
+            top = ["queued_spin_lock_slowpath+0x6b/0x2a0", "_raw_spin_lock+0x29/0x30"]
     return [
         f"INFO: task {k.task.comm}:{k.task.pid} blocked for more than {timeout:g} "
         f"seconds.",
