@@ -173,8 +173,7 @@ def kthread_stop(t: task_struct) -> int:
     """Ask the kthread to stop, wake it, and wait until its function returns: what it
     returned, or -EINTR if it never ran."""
     from kmodsim.kernel.debug.atomic_sleep import might_sleep
-    from kmodsim.kernel.debug.hung_task import report_hung_wait
-    from kmodsim.kernel.locking import hung_task_timeout
+    from kmodsim.kernel.debug.hung_task import wait_for_completion_of
 
     k = _current.entry()
     might_sleep(k, "kernel/kthread.c:704")
@@ -183,20 +182,15 @@ def kthread_stop(t: task_struct) -> int:
         return -EINTR
     state.update(t.tid, stop=True, woken=True)
     wake(k, kthread_channel(t.tid))
-    start, reported = time.monotonic(), False
-    while True:
+
+    def ended() -> bool:  # returned, or killed: then it will never say
         record = k.state(KthreadState).get(t.tid)
-        if record is None or record["done"]:
-            break
-        if not running(record):  # killed: it will never say
-            break
-        wait_on(k, (_exit_channel(t.tid),), 0.5, interruptible=False)
-        if not reported and time.monotonic() - start >= hung_task_timeout():
-            reported = True
-            report_hung_wait(k, hung_task_timeout(), "kthread_stop+0x69/0x130",
-                             f"kthread_stop() waits for thread {t.comm}, which hasn't "
-                             f"returned: its loop must end once kthread_should_stop() is "
-                             f"true (kill -9 this command, or kmod reboot, to start over)")
+        return record is None or record["done"] or not running(record)
+
+    wait_for_completion_of(k, ended, _exit_channel(t.tid), "kthread_stop+0x69/0x130",
+                           f"kthread_stop() waits for thread {t.comm}, which hasn't "
+                           f"returned: its loop must end once kthread_should_stop() is "
+                           f"true (kill -9 this command, or kmod reboot, to start over)")
     state = k.state(KthreadState)
     record = state.get(t.tid)
     state.drop(t.tid)

@@ -8,14 +8,13 @@ A spinlocked section never sleeps, so no task can find a spinlock held by anothe
 
 from __future__ import annotations
 
-import os
 import time
 
 from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel
 from kmodsim.kernel.debug import lockdep
 from kmodsim.kernel.debug.atomic_sleep import might_sleep
-from kmodsim.kernel.debug.hung_task import report_hung_task
+from kmodsim.kernel.debug.hung_task import hung_task_timeout, report_hung_task
 from kmodsim.kernel.errno import EINTR
 from kmodsim.kernel.sched import (
     SIGNALLED,
@@ -69,15 +68,6 @@ def DEFINE_MUTEX(name: str = "") -> mutex:
 
 def mutex_init(lock: mutex) -> None:
     lock.owner = None
-
-
-def hung_task_timeout() -> float:
-    """hung_task_timeout_secs: 120 s, as the kernel's default (KMODSIM_HUNG_TASK_TIMEOUT)."""
-    try:
-        value = float(os.environ.get("KMODSIM_HUNG_TASK_TIMEOUT", "120"))
-    except ValueError:
-        value = 120.0
-    return value if value > 0 else 120.0
 
 
 def _wait_for(k: Kernel, lock: _Lock, interruptible: bool) -> bool:

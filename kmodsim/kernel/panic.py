@@ -150,6 +150,14 @@ class PageFault(KernelFault):
         hint(k, f"kmodsim: hint: {self.why}")
 
 
+def code_gone(k: Kernel, module: str, offset: int, why: str) -> None:
+    """Module code called after its module was removed (a timer, work item or kthread it
+    left behind): the page fault of a jump into its freed text, `why` as the hint, and the
+    task dies."""
+    PageFault(module_base(module) + offset, why).report(k, None, [])
+    die(k)
+
+
 class KernelBugFault(KernelFault):
     """BUG()/BUG_ON() in module code, or an API misuse the kernel would BUG on."""
 

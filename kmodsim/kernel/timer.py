@@ -16,8 +16,7 @@ from collections.abc import Callable
 from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel, State
 from kmodsim.kernel.module import ModuleState
-from kmodsim.kernel.panic import PageFault, die
-from kmodsim.kernel.stacktrace import module_base
+from kmodsim.kernel.panic import code_gone
 from kmodsim.kernel.time import TimeState, jiffies_to_usec_since_boot, usec_to_jiffies
 
 TIMER_DEFERRABLE = 0x00080000
@@ -97,11 +96,9 @@ class TimerState(State):
         k = self.k
         k.task.kind = "timer"
         if not k.state(ModuleState).exists(module):  # removed without del_timer_sync()
-            PageFault(module_base(module) + 0x80,
+            code_gone(k, module, 0x80,
                       f"a timer of module {module} fired after the module was removed: its "
-                      f"exit must call del_timer_sync() (timer_delete_sync())"
-                      ).report(k, None, [])
-            die(k)
+                      f"exit must call del_timer_sync() (timer_delete_sync())")
         lm = k.module(module)
         timer = lm.objects_of("timer").get(tid)
         if timer is None or timer.function is None:

@@ -18,9 +18,8 @@ from collections.abc import Callable
 from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel, State
 from kmodsim.kernel.module import ModuleState
-from kmodsim.kernel.panic import PageFault, die
+from kmodsim.kernel.panic import code_gone
 from kmodsim.kernel.sched import is_kthread_process, wait_on, wake
-from kmodsim.kernel.stacktrace import module_base
 from kmodsim.kernel.time import HZ, TimeState
 
 WQ_UNBOUND, WQ_FREEZABLE, WQ_MEM_RECLAIM, WQ_HIGHPRI = 1 << 1, 1 << 2, 1 << 3, 1 << 4
@@ -104,6 +103,15 @@ class WorkState(State):
         if removed:
             self._store()
         return removed
+
+    def due_now(self, wid: int, now: int) -> bool:
+        """A pending delay ends now: the work is due at once. Whether it was queued."""
+        for item in self.queue:
+            if item[0] == wid:
+                item[3] = min(item[3], now)
+                self._store()
+                return True
+        return False
 
     def busy(self, wid: int) -> bool:
         """Queued, or running on a worker that is alive."""
@@ -256,27 +264,26 @@ def _wait_until(k: Kernel, busy: Callable[[WorkState], bool], channel: str,
                 what: str) -> bool:
     """Sleep (uninterruptibly, as the kernel's flush does) until busy() is false; whether
     there was anything to wait for. Work queued with no worker alive (it was killed) gets a
-    new one; a wait longer than the hung-task timeout gets khungtaskd's report."""
+    new one."""
     from kmodsim.kernel.debug.atomic_sleep import might_sleep
-    from kmodsim.kernel.debug.hung_task import report_hung_wait
-    from kmodsim.kernel.locking import hung_task_timeout
+    from kmodsim.kernel.debug.hung_task import wait_for_completion_of
 
-    waited = reported = False
-    start = time.monotonic()
-    while busy(state := k.state(WorkState)):
-        if not waited:
-            might_sleep(k, "kernel/workqueue.c:3066")
-        waited = True
+    def idle() -> bool:
+        state = k.state(WorkState)
+        if not busy(state):
+            return True
         if state.queue and state.need_worker():
-            k.task.spawns.append(0)
-        wait_on(k, (channel,), 0.5, interruptible=False)
-        if not reported and time.monotonic() - start >= hung_task_timeout():
-            reported = True
-            report_hung_wait(k, hung_task_timeout(), "__flush_work.isra.0+0x16a/0x230",
-                             f"{what} waits for work that hasn't finished: a work function "
-                             f"that never returns holds it up (kill -9 this command, or "
-                             f"kmod reboot, to start over)")
-    return waited
+            k.task.spawns.append(0)  # started once this task commits, as it goes to sleep
+        return False
+
+    if idle():
+        return False
+    might_sleep(k, "kernel/workqueue.c:3066")
+    wait_for_completion_of(k, idle, channel, "__flush_work.isra.0+0x16a/0x230",
+                           f"{what} waits for work that hasn't finished: a work function "
+                           f"that never returns holds it up (kill -9 this command, or "
+                           f"kmod reboot, to start over)")
+    return True
 
 
 def flush_work(work: work_struct) -> bool:
@@ -289,12 +296,8 @@ def flush_work(work: work_struct) -> bool:
 
 def flush_delayed_work(dwork: delayed_work) -> bool:
     k = _current.entry()
-    state = k.state(WorkState)
-    for item in state.queue:  # a pending delay ends now: the work is queued at once
-        if item[0] == dwork.work.wid:
-            item[3] = min(item[3], _now(k))
-            state._store()
-            wake(k, QUEUE_CHANNEL)
+    if k.state(WorkState).due_now(dwork.work.wid, _now(k)):
+        wake(k, QUEUE_CHANNEL)
     return flush_work(dwork.work)
 
 
@@ -377,11 +380,9 @@ def run_worker(k: Kernel) -> None:
 def _run(k: Kernel, wid: int, module: str) -> None:
     k.task.kind = "work"
     if not k.state(ModuleState).exists(module):  # removed with its work still queued
-        PageFault(module_base(module) + 0x150,
+        code_gone(k, module, 0x150,
                   f"a work item of module {module} ran after the module was removed: its "
-                  f"exit must cancel_work_sync() (or flush) every work it queued"
-                  ).report(k, None, [])
-        die(k)
+                  f"exit must cancel_work_sync() (or flush) every work it queued")
     lm = k.module(module)
     work = lm.objects_of("work").get(wid)
     if work is None or work.func is None:

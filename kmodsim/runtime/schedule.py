@@ -158,15 +158,12 @@ def orphaned(k: KernelEntry) -> None:
 def freed_under_kthread(k: KernelEntry, module: str) -> None:
     """A kthread woke in a module that was removed without kthread_stop(): its code is gone
     (the kernel's page fault on the return address), and the thread dies."""
-    from kmodsim.kernel.panic import PageFault, die
-    from kmodsim.kernel.stacktrace import module_base
+    from kmodsim.kernel.panic import code_gone
 
     k.forget(module)
-    PageFault(module_base(module) + 0x1D0,
+    code_gone(k, module, 0x1D0,
               f"a kthread of module {module} ({k.task.comm}) woke after the module was "
-              f"removed: its exit must call kthread_stop() on each thread it started"
-              ).report(k, None, [])
-    die(k)
+              f"removed: its exit must call kthread_stop() on each thread it started")
 
 
 def _block(doorbell: Doorbell | None, timeout: float | None, interruptible: bool,

@@ -5,11 +5,14 @@ than hung_task_timeout_secs gets this report.
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 
 from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel
 from kmodsim.kernel.module import tainted_text
 from kmodsim.kernel.printk import hint, log_lines
+from kmodsim.kernel.sched import wait_on
 from kmodsim.kernel.stacktrace import Frame, at, call_trace, live_frames
 from kmodsim.kernel.version import KERNEL_IDENT
 
@@ -36,6 +39,32 @@ def report_hung_task(k: Kernel, lock: object, timeout: float) -> None:
     name = getattr(lock, "name", "?")
     hint(k, f"kmodsim: hint: mutex_lock({name}) waits for a lock held by {holder}, {why}"
             f"{at(frames)}")
+
+
+def hung_task_timeout() -> float:
+    """hung_task_timeout_secs: 120 s, as the kernel's default (KMODSIM_HUNG_TASK_TIMEOUT)."""
+    try:
+        value = float(os.environ.get("KMODSIM_HUNG_TASK_TIMEOUT", "120"))
+    except ValueError:
+        value = 120.0
+    return value if value > 0 else 120.0
+
+
+def wait_for_completion_of(k: Kernel, done: Callable[[], bool], channel: str, waits_in: str,
+                           why: str) -> bool:
+    """Sleep uninterruptibly, as wait_for_completion() does, until done() (asked again at
+    each wake-up on `channel`, and every half second: the task that would wake it may have
+    died); past the hung-task timeout, khungtaskd's report once, from `waits_in` (the kernel
+    function that waits), and the hint `why`. Whether it had to wait."""
+    waited = reported = False
+    start = time.monotonic()
+    while not done():
+        waited = True
+        wait_on(k, (channel,), 0.5, interruptible=False)
+        if not reported and time.monotonic() - start >= hung_task_timeout():
+            reported = True
+            report_hung_wait(k, hung_task_timeout(), waits_in, why)
+    return waited
 
 
 def report_hung_wait(k: Kernel, timeout: float, waits_in: str, why: str) -> None:
