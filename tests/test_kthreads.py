@@ -198,6 +198,7 @@ def test_schedule_sleeps_until_wake_up_process(kmod, home, module_file):
         t = None
         def waiter_fn(data):
             while not kthread_should_stop():
+                pr_info("waiter: asleep\\n")
                 set_current_state(TASK_INTERRUPTIBLE)
                 schedule()
                 pr_info("waiter: woken\\n")
@@ -217,7 +218,8 @@ def test_schedule_sleeps_until_wake_up_process(kmod, home, module_file):
             kthread_stop(t)
         """)
     assert kmod("insmod", path).returncode == 0
-    until(lambda: len(kthread_processes(home)) == 1)
+    # a wake-up before it sleeps would be lost, as on a real kernel: poke once it is asleep
+    until(lambda: "waiter: asleep" in dmesg(kmod))
     time.sleep(0.3)
     assert "waiter: woken" not in dmesg(kmod)  # asleep in schedule(), using no CPU
     assert kmod("proc", "write", "poke", "x").returncode == 0
@@ -376,6 +378,7 @@ def test_kthread_stop_of_a_thread_that_never_stops_is_a_hung_task(home, module_f
         MODULE_LICENSE("GPL")
         t = None
         def forever_fn(data):
+            pr_info("forever: running\\n")
             while True:  # never asks kthread_should_stop()
                 msleep(100)
         @module_init
@@ -389,6 +392,9 @@ def test_kthread_stop_of_a_thread_that_never_stops_is_a_hung_task(home, module_f
         """)
     env = dict(os.environ, KMODSIM_HOME=str(home), KMODSIM_HUNG_TASK_TIMEOUT="1")
     assert subprocess.run([KMOD, "insmod", path], env=env).returncode == 0
+    # stopped before it ran, the thread would never run its loop (kthread_stop: -EINTR)
+    until(lambda: "forever: running" in subprocess.run(
+        [KMOD, "dmesg"], env=env, capture_output=True, text=True).stdout)
     rmmod = subprocess.Popen([KMOD, "rmmod", "forever"], env=env)
     try:
         def reported() -> bool:
