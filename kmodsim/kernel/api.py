@@ -44,6 +44,7 @@ from kmodsim.kernel.completion import (
     wait_for_completion_timeout,
 )
 from kmodsim.kernel.ctype import (
+    NULL,
     char,
     dev_t,
     gfp_t,
@@ -509,8 +510,6 @@ from kmodsim.kernel.workqueue import (
     workqueue_struct,
 )
 
-NULL = None
-
 # C's API has names that begin with an underscore (_IOW, __put_user), which a star import
 # skips unless __all__ lists them.
 _C_UNDERSCORE_NAMES = [
@@ -519,5 +518,7 @@ _C_UNDERSCORE_NAMES = [
     "__ATTR", "__ATTR_RO", "__ATTR_RO_MODE", "__ATTR_RW", "__ATTR_RW_MODE", "__ATTR_WO"]
 
 
-# every public name imported above, and the C names that begin with an underscore
-__all__ = [n for n in globals() if not n.startswith("_")] + _C_UNDERSCORE_NAMES
+# every public name imported above (not what a test runner may add: @py_builtins), and the
+# C names that begin with an underscore
+__all__ = [n for n in globals() if n.isidentifier() and not n.startswith("_")] + \
+    _C_UNDERSCORE_NAMES

@@ -18,6 +18,8 @@ from __future__ import annotations
 import dis
 import types
 
+NULL = None  # C's null pointer: Python's None
+
 
 class ctype:
     """A C integer type: its name, size in bytes and signedness; calling it casts."""

@@ -345,6 +345,10 @@ def include(relpath: str) -> None:
     lm = _current.module()
     if lm is not None and lm.ns is ns:  # what the file assigns is the module's memory too
         lm.data_names |= assigned_names(code)
+    kernel = sys.modules["kmodsim.kernel"]
+    for name in kernel.api_names(code=code):  # a file that doesn't import the API uses the
+        if name not in ns:                     # module's: the names it needs, bound now
+            ns[name] = getattr(kernel, name)
     exec(code, ns)
 
 

@@ -340,6 +340,14 @@ _KERNEL_DIR = S_IFDIR | S_IRUGO | S_IXUGO
 _KERNEL_FILE = S_IFREG | S_IRUGO
 
 
+# A process making many kernel entries (the Python API, batch) opens the same entries again
+# and again: the handlers an entry's stored bytes name, in the module namespace they were
+# found in, are kept, as long as that namespace is the one in use and nothing of the entry
+# can be changed in place (its data an immutable value: each open must see the store's).
+_OPENED: dict[bytes, tuple] = {}
+_UNCHANGEABLE = (type(None), int, str, bytes, float, bool)
+
+
 class ProcTree:
     """/proc for the VFS: the kernel's own files and the entries modules made (table
     proc_entries). An entry whose module is gone is a node without handlers (its owner no
@@ -357,14 +365,23 @@ class ProcTree:
         owner, is_dir, mode, blob = row
         if is_dir:  # what a path walk and ls need, without running the module's code
             return Node(where, mode, None, owner)
+        ns = None
         if owner:
             try:
-                k.module(owner)  # its code must run before its handlers can be named
+                ns = k.module(owner).ns  # its code must run before its handlers can be named
             except KeyError:
                 return Node(where, mode, None, owner)
+        kept = _OPENED.get(blob)
+        if kept is not None and kept[0] is ns:
+            return Node(where, mode, *kept[1:])
         pde = load_entry(blob)  # through the store's allow-list unpickler
-        return Node(where, mode, proc_file_operations(pde.proc_ops), owner, pde.data, pde.uid,
-                    pde.gid, size=pde.size)
+        found = (ns, proc_file_operations(pde.proc_ops), owner, pde.data, pde.uid, pde.gid, 0,
+                 pde.size)
+        if isinstance(pde.data, _UNCHANGEABLE):
+            if len(_OPENED) >= 256:  # modules come and go: keep it bounded
+                _OPENED.clear()
+            _OPENED[blob] = found
+        return Node(where, mode, *found[1:])
 
     def listdir(self, k: Kernel, rel: str) -> list[str] | None:
         node = self.lookup(k, rel)

@@ -154,8 +154,11 @@ def _split(path: str) -> tuple[Tree, str] | None:
 
 def lookup(k: Kernel, path: str) -> Node | None:
     """The node at absolute `path`, or None if there is none."""
-    path = normalize(path)
-    found = _split(path)
+    return _lookup(k, normalize(path))
+
+
+def _lookup(k: Kernel, path: str) -> Node | None:
+    found = _split(path)  # `path` is normalized
     if found is None:
         return None
     t, rel = found
@@ -226,14 +229,14 @@ def walk(k: Kernel, path: str, uid: int, gid: int) -> Node:
         parent = "/" + "/".join(parts[:i])
         if mount_of(parent) is None:
             continue  # the host's own directories (/, /sys before sysfs): searchable
-        node = lookup(k, parent)
+        node = _lookup(k, parent)
         if node is None:
             raise Denied(ENOENT)
         if not node.is_dir:
             raise Denied(ENOTDIR)
         if not permission(node, uid, gid, MAY_EXEC):
             raise Denied(EACCES, node)
-    node = lookup(k, path)
+    node = _lookup(k, path)
     if node is None:
         raise Denied(ENOENT)
     return node

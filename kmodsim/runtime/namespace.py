@@ -46,6 +46,14 @@ def api() -> dict:
     return vars(kernel_api)
 
 
+def bound_api() -> dict:
+    """The API names loaded so far: whatever a module's code bound from the API is among
+    them (its memory never includes those), without loading the whole API."""
+    from kmodsim import kernel
+
+    return kernel.resolved()
+
+
 def instantiate(name: str, path: str, code: types.CodeType, *, state: str, taints: str = "",
                 has_exit: bool = True, load_order: int = 0,
                 included: dict[str, str] | None = None) -> Module:
@@ -69,7 +77,7 @@ def instantiate(name: str, path: str, code: types.CodeType, *, state: str, taint
         drop(name)
         raise guard.top_level_error(error, path)
     if state == "Loading":  # fresh from insmod: later loads restore the names with memory
-        for var, value in memory.memory_of(mod.__dict__, api(), lm.data_names).items():
+        for var, value in memory.memory_of(mod.__dict__, bound_api(), lm.data_names).items():
             # locks, wait queues, completions are named after their variable: reports say
             # so, and tasks in other processes find them by it (their wait channel)
             if getattr(value, "kernel_named", False) and (not value.name or
@@ -102,7 +110,7 @@ def save(k: Kernel, lm: Module) -> None:
     """Keep the module's memory. Pickling runs the module's own code (__reduce__,
     __getstate__ of its classes), under the watchdog like any; a blob larger than the store
     can keep names the variable, rather than failing in the store."""
-    variables = memory.memory_of(lm.ns, api(), lm.data_names)
+    variables = memory.memory_of(lm.ns, bound_api(), lm.data_names)
     # pickling a large memory takes time of its own: only code that loops must be stopped
     watchdog = Watchdog(lm.path, threshold() * SAVE_TIME_FACTOR)
     blob, error = guard.run_module_code(watchdog, memory.dump, lm.name, variables, lm.objects)
