@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from kmodsim.kernel.module import Module
@@ -61,6 +61,24 @@ class State:
         full = f"{self.PREFIX}.{key}"
         self.k.meta[full] = value
         self.k.meta_dirty.add(full)
+
+    def json_var(self, key: str, empty: str = "{}") -> Any:
+        """A value kept as JSON text (`empty` when there is none). json is loaded only for
+        one that holds something: most commands find these empty, and it costs start-up."""
+        raw = self.var(key)
+        text = empty if raw is None else str(raw)
+        if text == "{}":
+            return {}
+        if text == "[]":
+            return []
+        import json
+
+        return json.loads(text)
+
+    def set_json_var(self, key: str, value: object) -> None:
+        import json
+
+        self.set_var(key, json.dumps(value))
 
     def save(self) -> None:
         """Write this entry's changes to the subsystem's tables (same transaction)."""

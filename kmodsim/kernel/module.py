@@ -9,7 +9,6 @@ its memory).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import types
@@ -500,7 +499,7 @@ class ModuleState(State):
 
     # -- files of the module open in user space (try_module_get / module_put) ------------
     def _opens(self) -> dict[str, dict[str, int]]:
-        return json.loads(str(self.var("opens", "{}")))
+        return self.json_var("opens")
 
     def file_opened(self, name: str) -> None:
         self.opened[name] = self.opened.get(name, 0) + 1
@@ -531,22 +530,22 @@ class ModuleState(State):
                 del by_pid[pid]
             if not by_pid:
                 del opens[name]
-        self.set_var("opens", json.dumps(opens))
+        self.set_json_var("opens", opens)
 
     def set_refcnt(self, name: str, refcnt: int) -> None:
         self.k.db.execute("UPDATE modules SET refcnt=? WHERE name=?", (refcnt, name))
 
     def included(self, name: str) -> dict[str, str] | None:
         """The files module `name` include()s, as insmod read them (relative path -> text)."""
-        return json.loads(str(self.var("included", "{}"))).get(name)
+        return self.json_var("included").get(name)
 
     def set_included(self, name: str, files: dict[str, str]) -> None:
-        included = json.loads(str(self.var("included", "{}")))
+        included = self.json_var("included")
         if files:
             included[name] = dict(files)
         else:
             included.pop(name, None)
-        self.set_var("included", json.dumps(included))
+        self.set_json_var("included", included)
 
     def save_memory(self, name: str, blob: bytes) -> None:
         self.k.db.execute("INSERT OR REPLACE INTO module_memory VALUES (?, ?)", (name, blob))
@@ -563,7 +562,7 @@ class ModuleState(State):
             "INSERT INTO modules (name, load_order, path, source, code, state, params, modinfo,"
             " size, has_exit, refcnt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
             (lm.name, lm.load_order, lm.path, source, code, lm.state, " ".join(argv),
-             json.dumps(lm.ns.get(MODINFO, [])), module_size(len(code)),
+             _json_text(lm.ns.get(MODINFO, [])), module_size(len(code)),
              int(lm.exit_hook() is not None)))
         lm.stored = (lm.state, "")
 
@@ -589,11 +588,11 @@ class ModuleState(State):
     # -- exported symbols and who uses them ----------------------------------------------
     def exports(self) -> dict[str, list]:
         """symbol -> [exporting module, GPL-only]."""
-        return json.loads(str(self.var("exports", "{}")))
+        return self.json_var("exports")
 
     def uses(self) -> dict[str, list[str]]:
         """module -> the modules whose symbols it uses."""
-        return json.loads(str(self.var("uses", "{}")))
+        return self.json_var("uses")
 
     def holders(self, name: str) -> list[str]:
         """The modules using `name`'s symbols, as lsmod's `Used by` lists them."""
@@ -602,7 +601,7 @@ class ModuleState(State):
     def add_exports(self, name: str, symbols: dict[str, bool]) -> None:
         exports = self.exports()
         exports.update({sym: [name, gpl] for sym, gpl in symbols.items()})
-        self.set_var("exports", json.dumps(exports))
+        self.set_json_var("exports", exports)
 
     def _held(self, name: str) -> int:
         """The refcount as stored: holds by modules and a running init, not open files."""
@@ -614,17 +613,17 @@ class ModuleState(State):
         uses = self.uses()
         if provider not in uses.setdefault(user, []):
             uses[user].append(provider)
-            self.set_var("uses", json.dumps(uses))
+            self.set_json_var("uses", uses)
             self.set_refcnt(provider, self._held(provider) + 1)
 
     def drop_links(self, name: str) -> None:
         """`name` leaves: its exports go, and the modules it used are released."""
         exports = {s: v for s, v in self.exports().items() if v[0] != name}
-        self.set_var("exports", json.dumps(exports))
+        self.set_json_var("exports", exports)
         uses = self.uses()
         for provider in uses.pop(name, []):
             self.set_refcnt(provider, max(0, self._held(provider) - 1))
-        self.set_var("uses", json.dumps(uses))
+        self.set_json_var("uses", uses)
 
     def linked_in(self) -> str:
         """`Modules linked in:` of the kernel's reports."""
@@ -658,3 +657,9 @@ def tainted_text(k: Kernel) -> str:
 
 def modules_linked_in(k: Kernel) -> str:
     return k.state(ModuleState).linked_in()
+
+
+def _json_text(value: object) -> str:
+    import json  # only insmod needs it here
+
+    return json.dumps(value)

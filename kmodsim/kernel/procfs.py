@@ -3,8 +3,8 @@ tree of the VFS (TREE): the entries modules made, and the kernel's own files (KE
 
 from __future__ import annotations
 
+import _pickle as pickle  # the C pickler alone: `pickle` adds a Python one (1 ms of start-up)
 import importlib
-import pickle
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -34,7 +34,7 @@ from kmodsim.kernel.vfs import (  # noqa: F401 - struct file and friends, as fs.
     inode,
     kernel_glue,
 )
-from kmodsim.store import load_blob
+from kmodsim.store import HIGHEST_PROTOCOL, load_blob
 
 if TYPE_CHECKING:
     from kmodsim.kernel._current import Kernel
@@ -260,7 +260,7 @@ def _procfs() -> ProcState:
 
 def _blob(pde: proc_dir_entry) -> bytes:
     try:
-        return pickle.dumps(pde, protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(pde, protocol=HIGHEST_PROTOCOL)
     except Exception as e:
         raise KernelBugFault(f"proc entry {pde!r} can't be registered: {e}") from None
 

@@ -10,7 +10,6 @@ as its command; which tasks wait on what is this subsystem's state (`sched.*`).
 
 from __future__ import annotations
 
-import json
 import os
 from typing import TYPE_CHECKING
 
@@ -53,17 +52,17 @@ class SchedState(State):
     PREFIX = "sched"
 
     def waiters(self) -> dict[str, list[str]]:
-        return json.loads(str(self.var("waiters", "{}")))
+        return self.json_var("waiters")
 
     def register(self, pid: int, channels: tuple[str, ...]) -> None:
         waiters = {p: c for p, c in self.waiters().items() if alive(int(p))}
         waiters[str(pid)] = list(channels)
-        self.set_var("waiters", json.dumps(waiters))
+        self.set_json_var("waiters", waiters)
 
     def unregister(self, pid: int) -> None:
         waiters = self.waiters()
         if waiters.pop(str(pid), None) is not None:
-            self.set_var("waiters", json.dumps(waiters))
+            self.set_json_var("waiters", waiters)
 
     def woken_by(self, channels: set[str]) -> set[int]:
         """The tasks waiting on any of `channels`."""

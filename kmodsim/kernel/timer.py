@@ -10,7 +10,6 @@ when they expire, is this subsystem's state for the boot.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from kmodsim.kernel import _current
@@ -44,11 +43,10 @@ class TimerState(State):
 
     def __init__(self, k: Kernel) -> None:
         super().__init__(k)
-        stored = self.var("armed")
-        self.armed: dict[str, list] = json.loads(str(stored)) if stored else {}
+        self.armed: dict[str, list] = self.json_var("armed")
 
     def _store(self) -> None:
-        self.set_var("armed", json.dumps(self.armed))
+        self.set_json_var("armed", self.armed)
 
     def register(self, timer: timer_list) -> None:
         lm = _current.module()

@@ -9,11 +9,11 @@ unpickler: only kmodsim's kernel objects, the module's own code and plain builti
 
 from __future__ import annotations
 
-import pickle
+import _pickle as pickle  # the C pickler alone: `pickle` adds a Python one (1 ms of start-up)
 import types
 
 from kmodsim.errors import ModuleMemoryError
-from kmodsim.store import load_blob
+from kmodsim.store import HIGHEST_PROTOCOL, load_blob
 
 _CODE_TYPES = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type,
                types.MethodType, staticmethod, classmethod)
@@ -37,12 +37,12 @@ def dump(module_name: str, variables: dict, objects: dict[str, dict]) -> bytes:
     """Pickle variables and the kernel's objects (per subsystem) together, so shared objects
     stay shared."""
     try:
-        return pickle.dumps((variables, objects), protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps((variables, objects), protocol=HIGHEST_PROTOCOL)
     except Exception:
         pass
     for name, value in variables.items():  # find the culprit for the message
         try:
-            pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dumps(value, protocol=HIGHEST_PROTOCOL)
         except Exception as e:
             why = _reason(e)
             raise ModuleMemoryError(
@@ -56,7 +56,7 @@ def dump(module_name: str, variables: dict, objects: dict[str, dict]) -> bytes:
 def too_large(module_name: str, variables: dict, limit: int) -> ModuleMemoryError:
     """The error for memory larger than the store keeps in one blob, naming the variable."""
     for name, value in variables.items():
-        size = len(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        size = len(pickle.dumps(value, protocol=HIGHEST_PROTOCOL))
         if size > limit:
             return ModuleMemoryError(
                 f"kmod: module {module_name}: variable '{name}' holds a "

@@ -9,7 +9,6 @@ stopped. The lock order graph lives for the boot, so orders taken in different c
 
 from __future__ import annotations
 
-import json
 import sys
 import zlib
 from typing import TYPE_CHECKING
@@ -205,7 +204,7 @@ def _check_order(k: Kernel, new: Held) -> None:
     if not k.task.held:
         return
     state = k.state(LockdepState)
-    edges = {tuple(e) for e in json.loads(str(state.var("order", "[]")))}
+    edges = {tuple(e) for e in state.json_var("order", "[]")}
     added = False
     for h in k.task.held:
         if h.key == new.key:
@@ -217,7 +216,7 @@ def _check_order(k: Kernel, new: Held) -> None:
             edges.add((h.key, new.key))
             added = True
     if added:
-        state.set_var("order", json.dumps(sorted(edges)))
+        state.set_json_var("order", sorted(edges))
 
 
 def _reaches(edges: set, start: str, goal: str) -> bool:
