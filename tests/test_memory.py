@@ -6,7 +6,7 @@ import os
 import stat
 
 import pytest
-from conftest import messages
+from conftest import MODULES, messages
 
 from kmodsim.errors import InsmodError, ModuleMemoryError
 
@@ -175,3 +175,29 @@ def test_proc_remove_takes_the_entry_and_its_children(machine, module_file):
     assert {"prdir", "prdir/a"} <= set(machine.proc_list())
     machine.rmmod("pr")
     assert not {"prdir", "prdir/a"} & set(machine.proc_list())
+
+
+def test_the_names_a_file_assigns_are_those_dis_shows():
+    """assigned_names() reads bytecode itself (dis costs start-up): the same answer as dis,
+    for every example module and a file with more names than one byte can number."""
+    import dis
+    import types
+
+    from kmodsim.kernel.module import assigned_names
+
+    def by_dis(code: types.CodeType) -> frozenset[str]:
+        names: set[str] = set()
+        todo = [code]
+        while todo:
+            c = todo.pop()
+            names.update(str(i.argval) for i in dis.get_instructions(c)
+                         if i.opname == "STORE_GLOBAL" or (c is code and i.opname == "STORE_NAME"))
+            todo.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+        return frozenset(names)
+
+    sources = [p.read_text() for p in MODULES.rglob("*.py")]
+    sources.append("".join(f"v{i} = {i}\n" for i in range(300))
+                   + "def f():\n    global v299, w\n    v299 = w = 1\n")
+    for source in sources:
+        code = compile(source, "m.py", "exec")
+        assert assigned_names(code) == by_dis(code)

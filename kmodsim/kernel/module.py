@@ -355,15 +355,22 @@ def assigned_names(code: types.CodeType) -> frozenset[str]:
     """The globals a file's code assigns: at its top level, or with `global` in a function.
     A module's memory is among them (the star-imported API never is), so saving it never has
     to look through the whole namespace."""
-    import dis  # only when a module image or an included file is first seen
+    import opcode
 
+    store_name, store_global = opcode.opmap["STORE_NAME"], opcode.opmap["STORE_GLOBAL"]
     names: set[str] = set()
     todo = [code]
     while todo:
         c = todo.pop()
-        top = c is code
-        names.update(str(i.argval) for i in dis.get_instructions(c)
-                     if i.opname == "STORE_GLOBAL" or (top and i.opname == "STORE_NAME"))
+        wanted = (store_global, store_name) if c is code else (store_global,)
+        # the bytecode read as dis reads it (2 bytes an instruction, EXTENDED_ARG widening
+        # the next one's argument), without dis's objects: this runs in every command
+        raw, extended = c.co_code, 0
+        for i in range(0, len(raw), 2):
+            op, arg = raw[i], raw[i + 1] | extended
+            extended = arg << 8 if op == opcode.EXTENDED_ARG else 0
+            if op in wanted:
+                names.add(c.co_names[arg])
         todo.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
     return frozenset(names)
 
