@@ -20,7 +20,6 @@ from kmodsim.formats.kmodtools import (
     rmmod_not_loaded,
 )
 from kmodsim.formats.kmsg import Record
-from kmodsim.kernel.modload import delete_module
 from kmodsim.kernel.module import ModuleState, module_name, module_size, storable
 from kmodsim.kernel.panic import PanicState, TaskDied
 from kmodsim.kernel.printk import PrintkState
@@ -162,6 +161,8 @@ class Machine:
     def rmmod(self, target: str, force: bool = False) -> None:
         """rmmod TARGET (a name, or a module file): unless forced, first the in-use check
         rmmod makes from /sys/module, then the delete_module system call."""
+        from kmodsim.kernel.modload import delete_module  # (rmmod's alone: start-up)
+
         name = storable(module_name(target))
         with self._kernel() as k:
             row = k.state(ModuleState).row(name)

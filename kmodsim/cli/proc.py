@@ -8,7 +8,6 @@ import sys
 import click
 
 from kmodsim.cli import as_name, completer, get_machine
-from kmodsim.cli.files import add_root_hint, echo_line
 from kmodsim.errors import ProcError
 
 
@@ -34,6 +33,8 @@ def read(name: str, nonblock: bool) -> None:
         with get_machine().as_program("cat") as machine:
             data = machine.proc_read(as_name(name), nonblock)
     except ProcError as e:
+        from kmodsim.cli.files import add_root_hint  # (a failure's alone: start-up)
+
         _write(getattr(e, "partial", b""))
         add_root_hint(e, f"cat /proc/{name.removeprefix('/proc/')}")
         raise
@@ -55,6 +56,8 @@ def write(name: str, data: tuple[str, ...], no_newline: bool) -> None:
         with get_machine().as_program("sh") as machine:  # the shell's echo makes the write
             machine.proc_write(as_name(name), payload)
     except ProcError as e:
+        from kmodsim.cli.files import add_root_hint, echo_line  # (a failure's alone)
+
         add_root_hint(e, echo_line(f"/proc/{name.removeprefix('/proc/')}", data, no_newline,
                                    stdin))
         raise
