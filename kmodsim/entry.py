@@ -22,6 +22,9 @@ SIGINT = 2
 
 
 def main() -> NoReturn:
+    from kmodsim.startup import pause_gc
+
+    pause_gc()  # until the machine is opened: start-up's garbage collections cost 2 ms
     try:
         status = _run(sys.argv[1:])
         _flush()

@@ -29,6 +29,7 @@ from kmodsim.kernel.timer import TimerState, run_due_timers
 from kmodsim.runtime.entry import KernelEntry
 from kmodsim.runtime.namespace import keep
 from kmodsim.runtime.schedule import machine_key, ring_woken
+from kmodsim.startup import resume_gc
 from kmodsim.store import Store, wipe
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ class ModuleInfo(NamedTuple):
 class Machine:
     def __init__(self, home: str | os.PathLike[str] | None = None,
                  console: TextIO | None = None, uid: int = 1000) -> None:
+        resume_gc()  # kmod paused it for its start-up; module code may run from now on
         self.store = Store(home)
         self.console = console  # where the kernel console shows urgent messages (stderr)
         self.uid = uid  # who the calls run as: 0 is root (kmod sh), 1000 a user

@@ -351,3 +351,23 @@ def test_a_variable_too_large_for_the_store_is_named(machine, module_file):
     other = Machine(machine.store.home)
     assert other.modules() == []
     other.close()
+
+
+def test_module_code_runs_with_the_garbage_collector_on(kmod, module_file):
+    """kmod pauses the collector for its start-up only: a module making reference cycles in
+    a loop (until the watchdog) must find them collected, or memory would grow unbounded."""
+    path = module_file("cycles", """
+        import gc
+        MODULE_LICENSE("GPL")
+        @module_init
+        def cycles_init():
+            for _ in range(100_000):
+                node = []
+                node.append(node)  # garbage only the cyclic collector frees
+            pr_info("cycles: gc %s, %d collections\\n", gc.isenabled(),
+                    sum(s["collections"] for s in gc.get_stats()))
+            return 0
+        """)
+    assert kmod("insmod", path).returncode == 0
+    line = kmod("dmesg", "-t").stdout.splitlines()[-1]
+    assert line.startswith("cycles: gc True, ") and int(line.split(", ")[1].split()[0]) > 0
