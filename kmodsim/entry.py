@@ -24,7 +24,7 @@ SIGINT = 2
 def main() -> NoReturn:
     from kmodsim.startup import pause_gc
 
-    pause_gc()  # until the machine is opened: start-up's garbage collections cost 2 ms
+    pause_gc()  # until the machine is opened (kmodsim/startup.py: a sixth of a command)
     try:
         status = _run(sys.argv[1:])
         _flush()

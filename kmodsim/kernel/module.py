@@ -344,9 +344,11 @@ def include(relpath: str) -> None:
     lm = _current.module()
     if lm is not None and lm.ns is ns:  # what the file assigns is the module's memory too
         lm.data_names |= assigned_names(code)
+    # a file that doesn't import the API itself uses the module's: bind the names it needs
+    # (the module's own star import bound only those its own code uses)
     kernel = sys.modules["kmodsim.kernel"]
-    for name in kernel.api_names(code=code):  # a file that doesn't import the API uses the
-        if name not in ns:                     # module's: the names it needs, bound now
+    for name in kernel.api_names(code=code):
+        if name not in ns:
             ns[name] = getattr(kernel, name)
     exec(code, ns)
 
