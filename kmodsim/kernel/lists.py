@@ -80,6 +80,22 @@ class _Node(Embedded):
         return address_of_static(self)
 
 
+def _pointer(field: str) -> property:
+    """A node's pointer field (stored in the slot `_field`): every read and write of it is
+    checked first, so a node in freed memory is KASAN's use-after-free."""
+    slot = "_" + field
+
+    def read(node: _Node) -> object:
+        node._check(field, "read")
+        return getattr(node, slot)
+
+    def write(node: _Node, value: object) -> None:
+        node._check(field, "write")
+        setattr(node, slot, value)
+
+    return property(read, write)
+
+
 def address_of_static(obj: object) -> int:
     """A list head that is a variable: an address in the module's data."""
     return 0xFFFFFFFFC0202000 + (id(obj) >> 4 & 0xFF) * 16
@@ -97,25 +113,8 @@ class list_head(_Node):
         self._next: object = None
         self._prev: object = None
 
-    @property
-    def next(self) -> object:
-        self._check("next", "read")
-        return self._next
-
-    @next.setter
-    def next(self, value: object) -> None:
-        self._check("next", "write")
-        self._next = value
-
-    @property
-    def prev(self) -> object:
-        self._check("prev", "read")
-        return self._prev
-
-    @prev.setter
-    def prev(self, value: object) -> None:
-        self._check("prev", "write")
-        self._prev = value
+    next = _pointer("next")
+    prev = _pointer("prev")
 
     def __repr__(self) -> str:
         return f"<list_head 0x{self.kmod_addr():x}>"
@@ -576,25 +575,8 @@ class hlist_node(_Node):
         self._next: object = None
         self._pprev: object = None
 
-    @property
-    def next(self) -> object:
-        self._check("next", "read")
-        return self._next
-
-    @next.setter
-    def next(self, value: object) -> None:
-        self._check("next", "write")
-        self._next = value
-
-    @property
-    def pprev(self) -> object:
-        self._check("pprev", "read")
-        return self._pprev
-
-    @pprev.setter
-    def pprev(self, value: object) -> None:
-        self._check("pprev", "write")
-        self._pprev = value
+    next = _pointer("next")
+    pprev = _pointer("pprev")
 
     def __getstate__(self) -> tuple:
         return (self._owner, self._next, self._pprev)
