@@ -557,7 +557,12 @@ class ModuleState(State):
         self.set_json_var("included", included)
 
     def save_memory(self, name: str, blob: bytes) -> None:
-        self.k.db.execute("INSERT OR REPLACE INTO module_memory VALUES (?, ?)", (name, blob))
+        # an UPDATE rewrites the row where it is; a REPLACE would delete it and insert it
+        # anew, under a new rowid, changing more pages
+        db = self.k.db
+        if not db.execute("UPDATE module_memory SET memory=? WHERE name=?",
+                          (blob, name)).rowcount:
+            db.execute("INSERT INTO module_memory VALUES (?, ?)", (name, blob))
 
     def exists(self, name: str) -> bool:
         return self.k.db.execute("SELECT 1 FROM modules WHERE name=?", (name,)).fetchone() \
