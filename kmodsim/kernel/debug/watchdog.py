@@ -81,23 +81,14 @@ class SoftLockup(KernelFault):
                + " (a loop whose condition never changes?)")
 
 
-class _Local:
-    """The watchdogs armed in this thread, innermost last (module code may enter the kernel
-    again, say a top level run while a hook runs)."""
-
-    def __init__(self) -> None:
-        self.stacks: dict[int, list[Watchdog]] = {}
-
-    def stack(self) -> list[Watchdog]:
-        return self.stacks.setdefault(_thread.get_ident(), [])
-
-
-_LOCAL = _Local()
+# The watchdogs armed in each thread (by thread id), innermost last: module code may enter
+# the kernel again, say a top level run while a hook runs.
+_STACKS: dict[int, list[Watchdog]] = {}
 
 
 def active() -> Watchdog | None:
     """The watchdog of the module code running in this thread, if any."""
-    stack = _LOCAL.stacks.get(_thread.get_ident())
+    stack = _STACKS.get(_thread.get_ident())
     return stack[-1] if stack else None
 
 
@@ -105,22 +96,25 @@ class Watchdog:
     """Counts the time module code runs; pauses while it sleeps. One per run of module code:
     `run()` it, or arm()…disarm() around it."""
 
+    # what a fresh one holds (class attributes: a watchdog is made for every run of module
+    # code, so its constructor sets only what differs)
+    used = 0.0  # seconds run before the current stretch
+    started = 0.0
+    running = False  # module code runs (not asleep)
+    stopping = False  # set before disarm(); from then on nothing is raised
+    lockup: SoftLockup | None = None  # the first lockup raised
+    next_tick = 0.0  # once raised, when it is raised again
+    passthrough: BaseException | None = None  # the caller's signal handler raised it
+    forked = ""  # where module code forked a process
+    boundary: FrameType | None = None  # the frame that called module code
+    _timer: _SignalTimer | _ThreadTimer | None = None
+    _saved_trace: Callable | None = None
+    _tracing = False
+
     def __init__(self, path: str = "", limit: float | None = None) -> None:
         self.path = path  # the module file: its frames are the ones traced after a lockup
         self.limit = threshold() if limit is None else limit
-        self.used = 0.0  # seconds run before the current stretch
-        self.started = 0.0
-        self.running = False  # module code runs (not asleep)
-        self.stopping = False  # set before disarm(); from then on nothing is raised
-        self.lockup: SoftLockup | None = None  # the first lockup raised
-        self.next_tick = 0.0  # once raised, when it is raised again
-        self.passthrough: BaseException | None = None  # the caller's signal handler raised it
         self.faults: list[BaseException] = []  # raised where module code couldn't catch them
-        self.forked = ""  # where module code forked a process
-        self.boundary: FrameType | None = None  # the frame that called module code
-        self._timer: _SignalTimer | _ThreadTimer | None = None
-        self._saved_trace: Callable | None = None
-        self._tracing = False
 
     # -- running module code ----------------------------------------------------------------
     def run(self, fn: Callable, *args: object) -> tuple[object, BaseException | None]:
@@ -149,14 +143,18 @@ class Watchdog:
         return self.used + (time.monotonic() - self.started if self.running else 0.0)
 
     def arm(self) -> None:
-        _LOCAL.stack().append(self)
+        ident = _thread.get_ident()
+        stack = _STACKS.get(ident)
+        if stack is None:
+            stack = _STACKS[ident] = []
+        stack.append(self)
         self.started = time.monotonic()
         self.running = True
         try:
-            self._timer = _SignalTimer(self)
+            self._timer = _SignalTimer(self)  # it schedules itself
         except ValueError:  # not the main thread: signals can't be used here
             self._timer = _ThreadTimer(self)
-        self._timer.schedule()
+            self._timer.schedule()
 
     def pause(self) -> None:
         if self.running:
@@ -181,11 +179,15 @@ class Watchdog:
         if self._tracing:
             self._tracing = False
             sys.settrace(self._saved_trace)
-        stack = _LOCAL.stack()
-        if self in stack:
-            stack.remove(self)
-        if not stack:
-            _LOCAL.stacks.pop(_thread.get_ident(), None)
+        ident = _thread.get_ident()
+        stack = _STACKS.get(ident)
+        if stack:
+            if stack[-1] is self:
+                stack.pop()
+            elif self in stack:
+                stack.remove(self)
+            if not stack:
+                del _STACKS[ident]
 
     # -- the lockup ---------------------------------------------------------------------------
     def deadline(self) -> float | None:
@@ -251,16 +253,27 @@ class _SignalTimer:
         self.watchdog = watchdog
         # ValueError here, in another thread: the caller falls back to _ThreadTimer
         self.their_alarm = _signal.signal(_signal.SIGALRM, self._on_alarm)
-        left, self.their_interval = _signal.getitimer(_signal.ITIMER_REAL)
-        self.their_deadline = time.monotonic() + left if left > 0 else None
         self.their_sigint = _signal.getsignal(_signal.SIGINT)
         if callable(self.their_sigint):  # Python's KeyboardInterrupt, or the caller's own
             _signal.signal(_signal.SIGINT, self._on_sigint)
+        # ours armed at once; setitimer() says what was left of theirs, which goes first if
+        # it is due sooner
+        now = time.monotonic()
+        ours = (watchdog.deadline() or now) - now
+        left, self.their_interval = _signal.setitimer(_signal.ITIMER_REAL, max(TINY_S, ours))
+        self.their_deadline: float | None = None
+        if left > 0:
+            self.their_deadline = now + left
+            if left < ours:
+                _signal.setitimer(_signal.ITIMER_REAL, left)
 
     def schedule(self) -> None:
-        due = [d for d in (self.watchdog.deadline(), self.their_deadline) if d is not None]
-        delay = max(TINY_S, min(due) - time.monotonic()) if due else 0.0
-        _signal.setitimer(_signal.ITIMER_REAL, delay)
+        due = self.watchdog.deadline()
+        theirs = self.their_deadline
+        if due is None or (theirs is not None and theirs < due):
+            due = theirs
+        _signal.setitimer(_signal.ITIMER_REAL,
+                          0.0 if due is None else max(TINY_S, due - time.monotonic()))
 
     def _on_alarm(self, signum: int, frame: object) -> None:
         watchdog = self.watchdog
