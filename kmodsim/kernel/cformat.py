@@ -139,12 +139,53 @@ def _pointer(value: object, ext: str = "", flags: str = "", width: str = "") -> 
     return _padded(_hash(addr), flags, width)
 
 
+# A conversion, parsed: (flags, width, precision, length, conversion, %p's extension)
+_Spec = tuple[str, str, str, str, str, str]
+_COMPILED: dict[str, tuple[tuple[str, _Spec | None], ...]] = {}
+
+
+def _compile(fmt: str) -> tuple[tuple[str, _Spec | None], ...]:
+    """The format as (literal text, conversion after it or None) pairs; parsed once per
+    format string, since a module prints the same few formats again and again."""
+    pieces: list[tuple[str, _Spec | None]] = []
+    pos = 0
+    literal = ""
+    while True:
+        at = fmt.find("%", pos)
+        if at < 0:
+            break
+        parsed = _spec(fmt, at + 1)
+        if parsed is None:  # not a conversion: printed as is
+            literal += fmt[pos : at + 1]
+            pos = at + 1
+            continue
+        flags, width, prec, length, conv, end = parsed
+        literal += fmt[pos:at]
+        pos = end
+        if conv == "%":
+            literal += "%"
+            continue
+        ext = ""
+        if conv == "p":
+            # %pS, %px, %pI4 …: every letter and digit after %p is the pointer's extension
+            while pos < len(fmt) and fmt[pos].isalnum() and fmt[pos].isascii():
+                pos += 1
+            ext = fmt[end:pos]
+        pieces.append((literal, (flags, width, prec, length, conv, ext)))
+        literal = ""
+    pieces.append((literal + fmt[pos:], None))
+    if len(_COMPILED) >= 4096:  # formats built at run time: keep it bounded
+        _COMPILED.clear()
+    compiled = _COMPILED[fmt] = tuple(pieces)
+    return compiled
+
+
 def format_c(fmt: str, args: tuple) -> str:
     """Format like printk: consumes `args` in order; raises TypeError when they run out."""
     if "%" not in fmt:
         return fmt
+    pieces = _COMPILED.get(fmt) or _compile(fmt)
     out: list[str] = []
-    pos = 0
     it = iter(args)
 
     def take() -> object:
@@ -153,26 +194,18 @@ def format_c(fmt: str, args: tuple) -> str:
         except StopIteration:
             raise TypeError(f"printk format {fmt!r}: not enough arguments") from None
 
-    while True:
-        at = fmt.find("%", pos)
-        if at < 0:
-            break
-        parsed = _spec(fmt, at + 1)
+    for literal, parsed in pieces:
+        out.append(literal)
         if parsed is None:
-            out.append(fmt[pos : at + 1])
-            pos = at + 1
-            continue
-        flags, width, prec, length, conv, end = parsed
-        out.append(fmt[pos:at])
-        pos = end
-        if conv == "%":
-            out.append("%")
-            continue
+            break
+        flags, width, prec, length, conv, ext = parsed
         if width == "*":
             width = str(take())
         if prec == "*":
             prec = str(take())
         value = take()
+        if conv == "n":
+            continue  # the kernel ignores %n
         spec = "%" + flags + width + ("." + prec if prec else "")
         if conv in "di":
             out.append((spec + "d") % int(value))  # type: ignore[call-overload]
@@ -187,14 +220,7 @@ def format_c(fmt: str, args: tuple) -> str:
         elif conv == "s":
             out.append((spec + "s") % _text(value))
         elif conv == "p":
-            # %pS, %px, %pI4 …: every letter and digit after %p is the pointer's extension
-            ext_start = pos
-            while pos < len(fmt) and fmt[pos].isalnum() and fmt[pos].isascii():
-                pos += 1
-            out.append(_pointer(value, fmt[ext_start:pos], flags, width))
-        elif conv == "n":
-            continue  # the kernel ignores %n
+            out.append(_pointer(value, ext, flags, width))
         else:  # floating point: the kernel has none, but be kind to learners
             out.append((spec + conv) % float(value))  # type: ignore[arg-type]
-    out.append(fmt[pos:])
     return "".join(out)

@@ -110,6 +110,9 @@ KIND_PREFIX: dict[str, str] = {"/dev": "chr_", "/sys/kernel/debug": "debugfs_"}
 
 def normalize(path: str) -> str:
     """An absolute path without '.', '..', or repeated and trailing slashes."""
+    if path[:1] == "/" and "//" not in path and "/." not in path and (
+            path[-1:] != "/" or path == "/"):
+        return path  # already one: the usual case, and the path walk asks again
     parts: list[str] = []
     for part in path.split("/"):
         if part in ("", "."):
@@ -122,13 +125,23 @@ def normalize(path: str) -> str:
     return "/" + "/".join(parts)
 
 
+_MOUNT_OF: dict[str, str | None] = {}  # path -> mount_of(path): the same few paths recur
+
+
 def mount_of(path: str) -> str | None:
     """The mount point whose tree holds `path` (normalized), or None (not simulated)."""
+    try:
+        return _MOUNT_OF[path]
+    except KeyError:
+        pass
     best = None
     for point in MOUNTS:
         if (path == point or path.startswith(point + "/")) and (
                 best is None or len(point) > len(best)):
             best = point
+    if len(_MOUNT_OF) >= 1024:  # paths come and go: keep it bounded
+        _MOUNT_OF.clear()
+    _MOUNT_OF[path] = best
     return best
 
 
