@@ -75,7 +75,7 @@ class Machine:
         died: TaskDied | None = None
         result: KmodError | None = None
         with self.store.transaction() as db:
-            k = KernelEntry(db, self.comm, self.uid, self.key)
+            k = KernelEntry(db, self.comm, self.uid, self.key, self.store.remembered())
             panicked = k.state(PanicState).panicked
             if panicked and not allow_panicked:
                 raise KmodError(f"kmod: the kernel has panicked ({panicked}); only `kmod dmesg` "

@@ -114,10 +114,41 @@ class Store:
         self.home = Path(home) if home is not None else default_home()
         self.path = self.home / DB_NAME
         self._db: sqlite3.Connection | None = None
+        self._new_connection()
+
+    def _new_connection(self) -> None:
+        self._version: int | None = None  # PRAGMA data_version at the last BEGIN
+        self._commits = 0
+        self._watched = False  # the triggers that report our own writes are in place
+        self._remembered: dict[str, dict] = {}
+
+    # -- reads a process may keep from one transaction to the next ----------------------------
+    def remembered(self) -> dict[str, dict] | None:
+        """Rows that the runtime read (or wrote) in this connection's earlier transactions,
+        by table, which the store still holds: a process making many kernel entries (the
+        Python API, batch) need not read them again. Emptied whenever they may be stale:
+        another connection committed (PRAGMA data_version moved), a transaction rolled
+        back, or this connection wrote to a WATCHED table (triggers report it). None while
+        the triggers aren't there: they are made from a connection's second transaction
+        on, so a one-command process never pays for them."""
+        return self._remembered if self._watched else None
+
+    def forget_remembered(self) -> None:
+        """Other connections may have committed (a task slept in mid-transaction)."""
+        self._remembered.clear()
+
+    def _watch_writes(self, db: sqlite3.Connection) -> None:
+        db.create_function("kmodsim_wrote", 0, self._remembered.clear, deterministic=False)
+        for table in WATCHED:
+            for op in ("INSERT", "UPDATE", "DELETE"):
+                db.execute(f"CREATE TEMP TRIGGER IF NOT EXISTS kmodsim_{table}_{op.lower()} "
+                           f"AFTER {op} ON main.{table} BEGIN SELECT kmodsim_wrote(); END")
+        self._watched = True
 
     def _connect(self) -> sqlite3.Connection:
         if self._db is not None:
             return self._db
+        self._new_connection()
         self._check_folder(create=True)
         self._check_files()
         db = None
@@ -230,8 +261,24 @@ class Store:
         """One kernel entry: everything inside commits together or not at all."""
         db = self._connect()
         try:
-            with _immediate(db):
-                yield db
+            if self._commits and not self._watched:
+                self._watch_writes(db)
+            try:
+                _begin_immediate(db)  # what _immediate() does, without a second generator
+                try:
+                    version = db.execute("PRAGMA data_version").fetchone()[0]
+                    if version != self._version:  # another connection committed meanwhile
+                        self._remembered.clear()
+                        self._version = version
+                    yield db
+                except BaseException:
+                    _rollback(db)
+                    raise
+                db.execute("COMMIT")
+            except BaseException:
+                self._remembered.clear()  # it may hold what was rolled back
+                raise
+            self._commits += 1
         except sqlite3.Error as e:
             raise self.unusable(e) from None
         except BadBlob as e:
@@ -282,11 +329,15 @@ def _immediate(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield db
     except BaseException:
-        if db.in_transaction:  # a failed COMMIT or a lost connection may have ended it
-            db.execute("ROLLBACK")
+        _rollback(db)
         raise
     else:
         db.execute("COMMIT")
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    if db.in_transaction:  # a failed COMMIT or a lost connection may have ended it
+        db.execute("ROLLBACK")
 
 
 def _begin_immediate(db: sqlite3.Connection) -> None:
@@ -324,6 +375,10 @@ class _SchemaError(Exception):
 
 
 TABLES = {"meta", "modules", "module_memory", "proc_entries", "log"}
+# Tables whose rows the runtime may remember between transactions (Store.remembered()):
+# written rarely (insmod, rmmod, proc_create), so any write forgets everything remembered.
+# module_memory changes on every command: its one writer keeps the remembered row up to date.
+WATCHED = ("modules", "proc_entries")
 
 
 def _ensure_schema(db: sqlite3.Connection) -> None:

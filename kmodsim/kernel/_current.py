@@ -27,9 +27,13 @@ class Kernel(Protocol):
     meta: dict[str, object]  # the machine-wide values, each subsystem owning a key prefix
     meta_dirty: set[str]  # the keys of `meta` this entry changed
     live: dict[str, Module]  # the modules whose code runs in this entry
+    lockup_after: float  # the soft-lockup watchdog's threshold, in seconds
 
     def state(self, cls: type[S]) -> S:
         """The subsystem state of class `cls` for this entry (made on first use)."""
+    def remembered(self, table: str) -> dict | None:
+        """This process's earlier reads of `table` that still hold (kmodsim.store.WATCHED
+        tables), for the subsystem that owns it to keep and use; None: read the store."""
     def module(self, name: str) -> Module:
         """The loaded module `name`, its code run and memory restored; KeyError if none."""
     def forget(self, name: str) -> None:

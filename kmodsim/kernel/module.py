@@ -497,9 +497,15 @@ class ModuleState(State):
 
     def row(self, name: str) -> tuple | None:
         """(path, state, taints, has_exit, load_order, code, memory) of a loaded module."""
-        return self.k.db.execute(
-            "SELECT path, state, taints, has_exit, load_order, code, memory FROM modules "
-            "LEFT JOIN module_memory USING (name) WHERE name=?", (name,)).fetchone()
+        rows = self.k.remembered("modules")
+        row = rows.get(name) if rows is not None else None
+        if row is None:
+            row = self.k.db.execute(
+                "SELECT path, state, taints, has_exit, load_order, code, memory FROM modules "
+                "LEFT JOIN module_memory USING (name) WHERE name=?", (name,)).fetchone()
+            if rows is not None and row is not None:
+                rows[name] = row
+        return row
 
     def refcnt(self, name: str) -> int:
         """The module's references: its users and its init, and files of it open now."""
@@ -563,6 +569,9 @@ class ModuleState(State):
         if not db.execute("UPDATE module_memory SET memory=? WHERE name=?",
                           (blob, name)).rowcount:
             db.execute("INSERT INTO module_memory VALUES (?, ?)", (name, blob))
+        rows = self.k.remembered("modules")  # (module_memory is not watched: this is its
+        if rows is not None and name in rows:  # writer, and rmmod's DELETE of the module)
+            rows[name] = (*rows[name][:6], blob)
 
     def exists(self, name: str) -> bool:
         return self.k.db.execute("SELECT 1 FROM modules WHERE name=?", (name,)).fetchone() \

@@ -247,8 +247,14 @@ class ProcState(State):
         """(owner, is_dir, mode, pickled entry) of /proc/PATH, or None. The entry is known to
         hold only what load_entry() accepts (a forged one is a damaged store): unpickle it
         with load_entry()."""
-        return self.k.db.execute("SELECT module, is_dir, mode, data FROM proc_entries "
-                                 "WHERE path=?", (path,)).fetchone()
+        rows = self.k.remembered("proc_entries")
+        if rows is not None and path in rows:
+            return rows[path]
+        row = self.k.db.execute("SELECT module, is_dir, mode, data FROM proc_entries "
+                                "WHERE path=?", (path,)).fetchone()
+        if rows is not None:
+            rows[path] = row
+        return row
 
     def paths(self) -> list[str]:
         return [r[0] for r in self.k.db.execute("SELECT path FROM proc_entries")]

@@ -17,7 +17,7 @@ from typing import TypeVar
 from kmodsim.kernel import _current
 from kmodsim.kernel._current import State
 from kmodsim.kernel.debug.lockdep import check_return_to_user
-from kmodsim.kernel.debug.watchdog import Watchdog
+from kmodsim.kernel.debug.watchdog import Watchdog, threshold
 from kmodsim.kernel.module import Module, ModuleState
 from kmodsim.kernel.panic import (
     KernelFault,
@@ -35,13 +35,15 @@ class KernelEntry:
     """What kmodsim.kernel._current.Kernel describes: the kernel as one task sees it."""
 
     def __init__(self, db: sqlite3.Connection, comm: str = "sh", uid: int = 1000,
-                 key: str = "") -> None:
+                 key: str = "", remembered: dict[str, dict] | None = None) -> None:
         self.db = db
+        self._remembered = remembered  # the store's (Store.remembered())
         self.key = key  # the machine's, for the doorbells of sleeping tasks
         self.task = Task(comm, uid)
         self.live: dict[str, Module] = {}  # modules whose code runs in this entry
         self.to_ring: set[int] = set()  # tasks to wake once this task's work is committed
         self.codes: dict[str, bytes] = {}  # the stored code of each module brought in
+        self.lockup_after = threshold()  # read once: the environment is looked up slowly
         self.reload()
 
     def reload(self) -> None:
@@ -49,6 +51,21 @@ class KernelEntry:
         self.meta: dict[str, object] = dict(self.db.execute("SELECT key, value FROM meta"))
         self.meta_dirty: set[str] = set()
         self._states: dict[type, State] = {}
+
+    def remembered(self, table: str) -> dict | None:
+        """Rows of `table` read in this process's earlier entries and still true (None: read
+        the store); a subsystem keeps its own reads of the table there, keyed as it likes."""
+        if self._remembered is None:
+            return None
+        rows = self._remembered.get(table)
+        if rows is None:
+            rows = self._remembered[table] = {}
+        return rows
+
+    def forget_remembered(self) -> None:
+        """Other tasks ran (this one slept): what was remembered may be stale."""
+        if self._remembered is not None:
+            self._remembered.clear()
 
     def state(self, cls: type[S]) -> S:
         try:
@@ -116,7 +133,7 @@ class KernelEntry:
         task.kind = kind
         lm.dirty = True
         outer = task.watchdog
-        task.watchdog = watchdog = Watchdog(lm.path)
+        task.watchdog = watchdog = Watchdog(lm.path, self.lockup_after)
         try:
             result, error = guard.run_module_code(watchdog, fn, *args, task=task)
             if error is None and watchdog.lockup is None and not watchdog.faults:

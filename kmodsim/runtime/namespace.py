@@ -12,7 +12,7 @@ import types
 from kmodsim.errors import ModuleMemoryError
 from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel
-from kmodsim.kernel.debug.watchdog import Watchdog, threshold
+from kmodsim.kernel.debug.watchdog import Watchdog
 from kmodsim.kernel.module import INCLUDED, Module, ModuleState, assigned_names
 from kmodsim.runtime import guard, memory
 from kmodsim.runtime.refresh import refresh
@@ -112,7 +112,7 @@ def save(k: Kernel, lm: Module) -> None:
     can keep names the variable, rather than failing in the store."""
     variables = memory.memory_of(lm.ns, bound_api(), lm.data_names)
     # pickling a large memory takes time of its own: only code that loops must be stopped
-    watchdog = Watchdog(lm.path, threshold() * SAVE_TIME_FACTOR)
+    watchdog = Watchdog(lm.path, k.lockup_after * SAVE_TIME_FACTOR)
     blob, error = guard.run_module_code(watchdog, memory.dump, lm.name, variables, lm.objects)
     if isinstance(error, ModuleMemoryError):
         raise error

@@ -132,6 +132,7 @@ def ring_woken(k: KernelEntry) -> None:
 
 def catch_up(k: KernelEntry) -> None:
     """Awake again, the store retaken: what other tasks did meanwhile, seen in place."""
+    k.forget_remembered()
     k.reload()
     k.state(SchedState).unregister(k.task.pid)
     modules = k.state(ModuleState)
