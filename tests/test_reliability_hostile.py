@@ -7,6 +7,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from conftest import MODULES
 
 from kmodsim.errors import ModuleMemoryError
 from kmodsim.machine import Machine
@@ -371,3 +372,44 @@ def test_module_code_runs_with_the_garbage_collector_on(kmod, module_file):
     assert kmod("insmod", path).returncode == 0
     line = kmod("dmesg", "-t").stdout.splitlines()[-1]
     assert line.startswith("cycles: gc True, ") and int(line.split(", ")[1].split()[0]) > 0
+
+
+@pytest.mark.parametrize("hook", [
+    "class Stuck:\n    def __getstate__(self):\n        while True:\n            pass\n",
+    "class Stuck(list):\n    def __reduce_ex__(self, protocol):\n        while True:\n"
+    "            pass\n",
+])
+def test_a_pickling_hook_that_never_returns_is_stopped(kmod, module_file, fast_watchdog, hook):
+    """Keeping a module's memory pickles it, which runs the module's own hooks: they are
+    module code, and the watchdog bounds them."""
+    path = module_file("stuck", 'MODULE_LICENSE("GPL")\n' + hook + textwrap.dedent("""
+        item = None
+        @module_init
+        def stuck_init():
+            global item
+            item = Stuck()
+            return 0
+        """))
+    r = kmod("insmod", path)
+    assert r.returncode == 1
+    assert r.stderr.startswith("kmod: module stuck: its variables can't be kept: saving them "
+                               "ran its code, which raised SoftLockup"), r.stderr
+    assert kmod("lsmod").stdout == EMPTY_LSMOD  # nothing loaded
+
+
+def test_memory_pickled_without_the_watchdog_is_what_the_watchdog_path_makes(machine):
+    """Where no code of the module's can run, memory is pickled directly (no watchdog to
+    arm); the bytes are the same as those of the path that arms it."""
+    from kmodsim.runtime import memory
+    from kmodsim.runtime.namespace import bound_api
+
+    machine.insmod(str(MODULES / "counter.py"))
+    machine.proc_write("counter", b"I\n")
+    with machine._kernel() as k:
+        lm = k.module("counter")
+        variables = memory.memory_of(lm.ns, bound_api(), lm.data_names)
+        assert memory.dump_plain(variables, lm.objects) == memory.dump(
+            "counter", variables, lm.objects)
+        exec("class Own:\n    pass\n", lm.ns)  # a class of the module's own: it may have hooks
+        assert memory.dump_plain({**variables, "own": lm.ns["Own"]()}, lm.objects) is None
+        k.forget_all()  # (the entry commits nothing of this)

@@ -10,6 +10,9 @@ unpickler: only kmodsim's kernel objects, the module's own code and plain builti
 from __future__ import annotations
 
 import _pickle as pickle  # the C pickler alone: `pickle` adds a Python one (1 ms of start-up)
+import copyreg
+import io
+import sys
 import types
 
 from kmodsim.errors import ModuleMemoryError
@@ -51,6 +54,68 @@ def dump(module_name: str, variables: dict, objects: dict[str, dict]) -> bytes:
                 f"commands" + (f" ({why})" if why else "")
             ) from None
     raise ModuleMemoryError(f"kmod: module {module_name}: its variables can't be saved")
+
+
+class _MayRunModuleCode(Exception):
+    """Pickling met an object whose pickling may run the module's own code."""
+
+
+_HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made by Python code, not a C type
+_PICKLE_HOOKS = frozenset({"__reduce_ex__", "__reduce__", "__getstate__", "__getnewargs_ex__",
+                           "__getnewargs__"})
+_KERNEL_TYPES: set[type] = set()  # classes found to be kmodsim.kernel's own
+
+
+def _is_kernel_class(cls: type) -> bool:
+    """`cls` is the class of that name in a kmodsim.kernel module (not a look-alike that set
+    its __module__ and __qualname__ so)."""
+    if cls in _KERNEL_TYPES:
+        return True
+    where = getattr(cls, "__module__", None)
+    if not isinstance(where, str) or not where.startswith("kmodsim.kernel"):
+        return False
+    found: object = sys.modules.get(where)
+    for part in str(getattr(cls, "__qualname__", "")).split("."):
+        found = vars(found).get(part) if hasattr(found, "__dict__") else None
+    if found is cls:
+        _KERNEL_TYPES.add(cls)
+        return True
+    return False
+
+
+class _KernelPickler(pickle.Pickler):
+    """Pickles memory only while every object in it pickles with kmodsim's code and
+    Python's alone; at the first that may run the module's (an object of a class of its
+    own, a hook set on an instance, a function found only through its module's
+    __getattr__), it gives up."""
+
+    dispatch_table = dict(copyreg.dispatch_table)  # as before any module code ran
+
+    def reducer_override(self, obj: object) -> object:
+        cls = type(obj)
+        if cls is types.FunctionType or cls is type:  # pickled by reference
+            home = sys.modules.get(getattr(obj, "__module__", None) or "")
+            if isinstance(home, types.ModuleType) and home.__name__.startswith(
+                    "kmodsim.live.") and vars(home).get(obj.__qualname__) is not obj:
+                raise _MayRunModuleCode
+            return NotImplemented
+        if cls.__flags__ & _HEAPTYPE and not _is_kernel_class(cls):
+            raise _MayRunModuleCode
+        state = getattr(obj, "__dict__", None)
+        if isinstance(state, dict) and not _PICKLE_HOOKS.isdisjoint(state):
+            raise _MayRunModuleCode
+        return NotImplemented
+
+
+def dump_plain(variables: dict, objects: dict[str, dict]) -> bytes | None:
+    """What dump() gives, when pickling runs no code of the module's (so that no watchdog
+    need bound it); None when it might, or when pickling fails (dump() says why)."""
+    out = io.BytesIO()
+    try:
+        _KernelPickler(out, HIGHEST_PROTOCOL).dump((variables, objects))
+    except Exception:  # noqa: BLE001 - dump(), under the watchdog, does it again and reports
+        return None
+    return out.getvalue()
 
 
 def too_large(module_name: str, variables: dict, limit: int) -> ModuleMemoryError:

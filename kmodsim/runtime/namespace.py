@@ -107,13 +107,17 @@ def catch_up(lm: Module, blob: bytes | None) -> None:
 
 
 def save(k: Kernel, lm: Module) -> None:
-    """Keep the module's memory. Pickling runs the module's own code (__reduce__,
-    __getstate__ of its classes), under the watchdog like any; a blob larger than the store
-    can keep names the variable, rather than failing in the store."""
+    """Keep the module's memory. Where pickling may run the module's own code (__reduce__,
+    __getstate__ of its classes), it runs under the watchdog like any; a blob larger than
+    the store can keep names the variable, rather than failing in the store."""
     variables = memory.memory_of(lm.ns, bound_api(), lm.data_names)
-    # pickling a large memory takes time of its own: only code that loops must be stopped
-    watchdog = Watchdog(lm.path, k.lockup_after * SAVE_TIME_FACTOR)
-    blob, error = guard.run_module_code(watchdog, memory.dump, lm.name, variables, lm.objects)
+    blob: object = memory.dump_plain(variables, lm.objects)
+    error = None
+    if blob is None:  # pickling may run the module's code: bounded like any of it
+        # a large memory takes time of its own to pickle: only code that loops is stopped
+        watchdog = Watchdog(lm.path, k.lockup_after * SAVE_TIME_FACTOR)
+        blob, error = guard.run_module_code(watchdog, memory.dump, lm.name, variables,
+                                            lm.objects)
     if isinstance(error, ModuleMemoryError):
         raise error
     if error is not None:
