@@ -139,8 +139,8 @@ class Store:
 
     def _watch_writes(self, db: sqlite3.Connection) -> None:
         db.create_function("kmodsim_wrote", 0, self._remembered.clear, deterministic=False)
-        for table in WATCHED:
-            for op in ("INSERT", "UPDATE", "DELETE"):
+        for table, ops in WATCHED.items():
+            for op in ops:
                 db.execute(f"CREATE TEMP TRIGGER IF NOT EXISTS kmodsim_{table}_{op.lower()} "
                            f"AFTER {op} ON main.{table} BEGIN SELECT kmodsim_wrote(); END")
         self._watched = True
@@ -375,10 +375,13 @@ class _SchemaError(Exception):
 
 
 TABLES = {"meta", "modules", "module_memory", "proc_entries", "log"}
-# Tables whose rows the runtime may remember between transactions (Store.remembered()):
-# written rarely (insmod, rmmod, proc_create), so any write forgets everything remembered.
-# module_memory changes on every command: its one writer keeps the remembered row up to date.
-WATCHED = ("modules", "proc_entries")
+# Tables whose rows the runtime may remember between transactions (Store.remembered()), and
+# the writes to them that forget everything remembered: modules and proc_entries change
+# rarely (insmod, rmmod, proc_create). module_memory changes on every command, and meta
+# (INSERT OR REPLACE) at the end of every kernel entry: their writers there keep what is
+# remembered up to date, and any other write to meta (reboot's wipe) is a DELETE or UPDATE.
+WATCHED = {"modules": ("INSERT", "UPDATE", "DELETE"),
+           "proc_entries": ("INSERT", "UPDATE", "DELETE"), "meta": ("UPDATE", "DELETE")}
 
 
 def _ensure_schema(db: sqlite3.Connection) -> None:

@@ -82,3 +82,16 @@ def test_an_entry_undone_leaves_nothing_remembered(machine, module_file):
         raise Undo  # ... which is then undone
     writes(machine, 1)
     assert machine.proc_read("counter") == b"4\n"
+
+
+def test_its_own_reboot_forgets_the_machine_wide_values(machine):
+    machine.insmod(COUNTER)
+    writes(machine, 3)
+    machine.rmmod("counter")
+    machine.tainted()  # an entry that remembers the machine-wide values, and nothing else
+    machine.reboot()  # empties the tables, the machine-wide values with them
+    machine.insmod(COUNTER)
+    writes(machine, 2)
+    records = machine.log_records()
+    assert [r.seq for r in records] == list(range(len(records)))  # from 0, as after a boot
+    assert [r.text for r in records][-3:] == ["counter: loaded", "counter: 1", "counter: 2"]

@@ -141,7 +141,6 @@ class PrintkState(State):
         self.records: list[Record] = []  # logged, not yet written to the store
         self.logged: list[Record] = []  # everything this entry logged (for the console)
         self.open_record = False  # the last record still waits for its continuation
-        self.hints = os.environ.get("KMODSIM_NO_HINTS", "") in ("", "0")
 
     def add(self, level: int, text: str, cont: bool, prefix_len: int = 2) -> None:
         """vprintk_store(): `text` follows `prefix_len` bytes of KERN_* prefix in what was
@@ -328,6 +327,6 @@ def log_lines(k: Kernel, lines: list[tuple[int, str]]) -> None:
 
 def hint(k: Kernel, text: str) -> None:
     """kmodsim's own line after a kernel report (unless hints are off)."""
-    state = k.state(PrintkState)
-    if state.hints:
+    if os.environ.get("KMODSIM_NO_HINTS", "") in ("", "0"):
+        state = k.state(PrintkState)
         state.add(6, text + "\n", False)

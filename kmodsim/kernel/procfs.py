@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import _pickle as pickle  # the C pickler alone: `pickle` adds a Python one (1 ms of start-up)
 import importlib
+import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -68,6 +69,7 @@ class proc_ops:
 
     __slots__ = ("proc_open", "proc_read", "proc_write", "proc_release", "proc_lseek",
                  "proc_ioctl", "proc_poll", "proc_flags")
+    _slot_values = operator.attrgetter(*__slots__)  # (what pickling keeps)
 
     def __init__(
         self,
@@ -90,7 +92,7 @@ class proc_ops:
         self.proc_flags = proc_flags
 
     def __getstate__(self) -> tuple:
-        return tuple(getattr(self, k) for k in self.__slots__)
+        return self._slot_values(self)
 
     def __setstate__(self, state: tuple) -> None:
         for k, v in zip(self.__slots__, state, strict=True):

@@ -7,6 +7,7 @@ memory, so a buffer it lost track of can be reported as a leak when it is remove
 
 from __future__ import annotations
 
+import operator
 import zlib
 from collections.abc import Callable
 
@@ -281,6 +282,7 @@ class kmem_cache:
 
     __slots__ = ("name", "object_size", "align", "flags", "ctor", "type", "live",
                  "destroyed", "serial")
+    _slot_values = operator.attrgetter(*__slots__)  # (what pickling keeps)
 
     def __init__(self, name: str, object_size: int, align: int, flags: int,
                  ctor: Callable | None, type_: type | None) -> None:
@@ -319,7 +321,7 @@ class kmem_cache:
         return max(1, (PAGE_SIZE << order) // self.slot_size)
 
     def __getstate__(self) -> tuple:
-        return tuple(getattr(self, k) for k in self.__slots__)
+        return self._slot_values(self)
 
     def __setstate__(self, state: tuple) -> None:
         for k, v in zip(self.__slots__, state, strict=True):

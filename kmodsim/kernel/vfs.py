@@ -21,6 +21,7 @@ node's uid, the group's for its gid, the others' otherwise; root passes but for 
 from __future__ import annotations
 
 import importlib
+import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
@@ -36,6 +37,7 @@ class file_operations:
 
     __slots__ = ("owner", "open", "release", "read", "write", "llseek", "unlocked_ioctl",
                  "compat_ioctl", "poll")
+    _slot_values = operator.attrgetter(*__slots__)  # (what pickling keeps)
 
     def __init__(self, owner: object = None, open: Callable | None = None,  # noqa: A002
                  release: Callable | None = None, read: Callable | None = None,
@@ -53,7 +55,7 @@ class file_operations:
         self.poll = poll
 
     def __getstate__(self) -> tuple:
-        return tuple(getattr(self, k) for k in self.__slots__)
+        return self._slot_values(self)
 
     def __setstate__(self, state: tuple) -> None:
         for k, v in zip(self.__slots__, state, strict=True):

@@ -48,7 +48,11 @@ class KernelEntry:
 
     def reload(self) -> None:
         """The machine-wide values as stored; subsystem states made afresh on next use."""
-        self.meta: dict[str, object] = dict(self.db.execute("SELECT key, value FROM meta"))
+        kept = self.remembered("meta")
+        meta = kept.get("meta") if kept is not None else None
+        if meta is None:
+            meta = dict(self.db.execute("SELECT key, value FROM meta"))
+        self.meta: dict[str, object] = dict(meta)  # (the remembered copy stays as stored)
         self.meta_dirty: set[str] = set()
         self._states: dict[type, State] = {}
 
@@ -68,11 +72,10 @@ class KernelEntry:
             self._remembered.clear()
 
     def state(self, cls: type[S]) -> S:
-        try:
-            return self._states[cls]  # type: ignore[return-value]
-        except KeyError:
+        st = self._states.get(cls)
+        if st is None:
             st = self._states[cls] = cls(self)
-            return st
+        return st  # type: ignore[return-value]
 
     # -- modules ---------------------------------------------------------------------------
     def module(self, name: str) -> Module:
@@ -174,3 +177,6 @@ class KernelEntry:
             self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                 [(key, self.meta[key]) for key in self.meta_dirty])
             self.meta_dirty.clear()
+        kept = self.remembered("meta")
+        if kept is not None:  # the table is now what this entry holds
+            kept["meta"] = dict(self.meta)

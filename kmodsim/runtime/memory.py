@@ -99,7 +99,7 @@ class _KernelPickler(pickle.Pickler):
                     "kmodsim.live.") and vars(home).get(obj.__qualname__) is not obj:
                 raise _MayRunModuleCode
             return NotImplemented
-        if cls.__flags__ & _HEAPTYPE and not _is_kernel_class(cls):
+        if cls.__flags__ & _HEAPTYPE and cls not in _KERNEL_TYPES and not _is_kernel_class(cls):
             raise _MayRunModuleCode
         state = getattr(obj, "__dict__", None)
         if isinstance(state, dict) and not _PICKLE_HOOKS.isdisjoint(state):
