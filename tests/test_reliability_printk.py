@@ -5,6 +5,7 @@ or `internal error`."""
 from __future__ import annotations
 
 import pytest
+from conftest import MODULES
 
 ECHO = """
     MODULE_LICENSE("GPL")
@@ -62,6 +63,26 @@ def test_a_printk_longer_than_the_ring_buffer_keeps_earlier_records(kmod, module
     assert kmod("proc", "write", "echo", "done").returncode == 0
     # ... cut to LOG_LINE_MAX: 989 bytes of text after the 2-byte KERN_INFO prefix
     assert records(kmod)[-3:] == [b"echo: first", b"echo: " + b"x" * 983, b"echo: done"]
+
+
+def test_a_full_ring_buffer_drops_the_oldest_records_just_enough(machine):
+    """Each record costs its text and a 16-byte descriptor; a new one drops the oldest
+    until it fits. The rows of dropped records leave the store in batches, never seen."""
+    from kmodsim.kernel.printk import RECORD_OVERHEAD, TRIM_BATCH
+
+    machine.reboot(log_buf_len="4096")
+    machine.insmod(str(MODULES / "counter.py"))
+    for _ in range(1000):
+        machine.proc_write("counter", b"I\n")
+    records = machine.log_records()
+    size = sum(len(r.text.encode()) + RECORD_OVERHEAD for r in records)
+    dropped = f"counter: {int(records[0].text.split()[1]) - 1}"
+    assert size <= 4096 < size + len(dropped) + RECORD_OVERHEAD
+    assert [r.seq for r in records] == list(range(records[0].seq, records[-1].seq + 1))
+    assert records[-1].text == "counter: 1000"
+    with machine.store.transaction() as db:
+        (rows,) = db.execute("SELECT count(*) FROM log").fetchone()
+    assert len(records) <= rows < len(records) + TRIM_BATCH
 
 
 def test_one_record_is_at_most_log_line_max(kmod, module_file):

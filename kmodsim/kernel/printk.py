@@ -126,6 +126,9 @@ MIN_LOG_BUF_LEN = 4096  # kmodsim lets a boot shrink the buffer (the kernel only
 LOG_LINE_MAX = 1024 - 32
 TRUNC_MSG = b"<truncated>"
 RECORD_OVERHEAD = 16  # bytes a record's descriptor costs in the kernel's ring buffer
+# Records the ring buffer dropped stay in the table (below printk.first_seq, unseen) until
+# this many have: one DELETE for many, rather than one more page written by every command.
+TRIM_BATCH = 256
 # KERN_ERR and worse reach the console, as on a distribution kernel booted with `quiet`
 CONSOLE_LOGLEVEL_DEFAULT = 4
 
@@ -190,14 +193,17 @@ class PrintkState(State):
         used = self.int_var("log_bytes") + sum(_size(r.text) for r in self.records)
         capacity = self.int_var("log_buf_len", LOG_BUF_LEN)
         if used > capacity:  # the oldest records make room, as in the kernel's ring buffer
-            cut = None
-            for seq, text in db.execute("SELECT seq, text FROM log ORDER BY seq"):
+            first = self.int_var("first_seq")
+            for seq, text in db.execute("SELECT seq, text FROM log WHERE seq >= ? "
+                                        "ORDER BY seq", (first,)):
                 if used <= capacity:
                     break
                 used -= _size(text)
-                cut = seq
-            if cut is not None:
-                db.execute("DELETE FROM log WHERE seq <= ?", (cut,))
+                first = seq + 1
+            self.set_var("first_seq", first)  # older records are gone; their rows go
+            if first - self.int_var("deleted_to") >= TRIM_BATCH:  # a batch at a time
+                db.execute("DELETE FROM log WHERE seq < ?", (first,))
+                self.set_var("deleted_to", first)
         self.set_var("log_bytes", used)
         if self.open_record:  # readers see a record only once it is finalized
             self.set_var("unfinished", self.records[-1].seq)
@@ -227,8 +233,8 @@ class PrintkState(State):
         unfinished = self.var("unfinished")
         rows = self.k.db.execute(
             "SELECT seq, ts_usec, level, facility, cont, caller, text FROM log "
-            "WHERE seq > ? AND seq IS NOT ? ORDER BY seq",
-            (-1 if after_seq is None else after_seq, unfinished))
+            "WHERE seq > ? AND seq >= ? AND seq IS NOT ? ORDER BY seq",
+            (-1 if after_seq is None else after_seq, self.int_var("first_seq"), unfinished))
         # Caller ids are kept, but /dev/kmsg shows them only on a kernel built with
         # CONFIG_PRINTK_CALLER, which distribution kernels are not: dmesg's plain layout.
         caller = os.environ.get("KMODSIM_PRINTK_CALLER", "") not in ("", "0")
