@@ -186,11 +186,11 @@ class PrintkState(State):
 
     def _flush(self) -> None:
         db = self.k.db
-        db.executemany("INSERT INTO log VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       [(r.seq, r.ts_usec, r.level, r.facility, int(r.cont), r.caller,
-                         _storable(r.text)) for r in self.records])
+        rows = [(r.seq, r.ts_usec, r.level, r.facility, int(r.cont), r.caller,
+                 _storable(r.text)) for r in self.records]
+        db.executemany("INSERT INTO log VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         self.logged.extend(self.records)
-        used = self.int_var("log_bytes") + sum(_size(r.text) for r in self.records)
+        used = self.int_var("log_bytes") + sum(_size(row[6]) for row in rows)
         capacity = self.int_var("log_buf_len", LOG_BUF_LEN)
         if used > capacity:  # the oldest records make room, as in the kernel's ring buffer
             first = self.int_var("first_seq")

@@ -35,7 +35,10 @@ class TimeState(State):
     def now_usec(self) -> int:
         if self.override is not None:
             return self.override
-        now = max(self.wall_usec(), self.int_var("last_usec"))
+        now = self.wall_usec()
+        last = self.int_var("last_usec")
+        if now <= last:  # the clock never goes back
+            return last
         self.set_var("last_usec", now)
         return now
 

@@ -55,6 +55,7 @@ class KernelEntry:
         self.meta: dict[str, object] = dict(meta)  # (the remembered copy stays as stored)
         self.meta_dirty: set[str] = set()
         self._states: dict[type, State] = {}
+        self._saving: list[State] = []  # those of them whose save() does something
 
     def remembered(self, table: str) -> dict | None:
         """Rows of `table` read in this process's earlier entries and still true (None: read
@@ -75,6 +76,8 @@ class KernelEntry:
         st = self._states.get(cls)
         if st is None:
             st = self._states[cls] = cls(self)
+            if cls.save is not State.save:  # it has tables of its own to write at the end
+                self._saving.append(st)
         return st  # type: ignore[return-value]
 
     # -- modules ---------------------------------------------------------------------------
@@ -171,7 +174,7 @@ class KernelEntry:
                 namespace.save(self, lm)
         if self.live:
             self.state(ModuleState)  # it saves the state and taints of the modules that ran
-        for st in list(self._states.values()):
+        for st in list(self._saving):
             st.save()
         if self.meta_dirty:
             self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
