@@ -413,3 +413,26 @@ def test_memory_pickled_without_the_watchdog_is_what_the_watchdog_path_makes(mac
         exec("class Own:\n    pass\n", lm.ns)  # a class of the module's own: it may have hooks
         assert memory.dump_plain({**variables, "own": lm.ns["Own"]()}, lm.objects) is None
         k.forget_all()  # (the entry commits nothing of this)
+
+
+def test_a_module_getattr_that_never_returns_is_stopped_when_saving(kmod, module_file,
+                                                                     fast_watchdog):
+    """Pickle finds a function of the module by name; one no longer in the module's
+    namespace is asked of the module's __getattr__, which is module code."""
+    path = module_file("stuck", """
+        MODULE_LICENSE("GPL")
+        def __getattr__(name):
+            while True:
+                pass
+        def stuck_read(file, buf, count, ppos):
+            return 0
+        fops = proc_ops(proc_read=stuck_read)
+        del stuck_read  # fops still points at it
+        @module_init
+        def stuck_init():
+            return 0
+        """)
+    r = kmod("insmod", path)  # stopped by the watchdog; pickle reports the lookup failed
+    assert r.returncode == 1
+    assert r.stderr.startswith("kmod: module stuck: variable 'fops' holds a proc_ops, which "
+                               "can't be kept in kernel memory between commands"), r.stderr

@@ -12,6 +12,7 @@ from __future__ import annotations
 import _pickle as pickle  # the C pickler alone: `pickle` adds a Python one (1 ms of start-up)
 import copyreg
 import io
+import operator
 import sys
 import types
 
@@ -63,56 +64,63 @@ class _MayRunModuleCode(Exception):
 _HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made by Python code, not a C type
 _PICKLE_HOOKS = frozenset({"__reduce_ex__", "__reduce__", "__getstate__", "__getnewargs_ex__",
                            "__getnewargs__"})
-_KERNEL_TYPES: set[type] = set()  # classes found to be kmodsim.kernel's own
+_PROTOCOL = 5  # what HIGHEST_PROTOCOL (-1) means to the Pythons kmodsim runs on
+_REDUCE = operator.methodcaller("__reduce_ex__", _PROTOCOL)  # what pickle itself would call
 
 
 def _is_kernel_class(cls: type) -> bool:
     """`cls` is the class of that name in a kmodsim.kernel module (not a look-alike that set
     its __module__ and __qualname__ so)."""
-    if cls in _KERNEL_TYPES:
-        return True
     where = getattr(cls, "__module__", None)
     if not isinstance(where, str) or not where.startswith("kmodsim.kernel"):
         return False
     found: object = sys.modules.get(where)
     for part in str(getattr(cls, "__qualname__", "")).split("."):
         found = vars(found).get(part) if hasattr(found, "__dict__") else None
-    if found is cls:
-        _KERNEL_TYPES.add(cls)
-        return True
-    return False
+    return found is cls
 
 
-class _KernelPickler(pickle.Pickler):
-    """Pickles memory only while every object in it pickles with kmodsim's code and
-    Python's alone; at the first that may run the module's (an object of a class of its
-    own, a hook set on an instance, a function found only through its module's
-    __getattr__), it gives up."""
+def _reduce_checked(obj: object) -> object:
+    """An object of kmodsim's with a __dict__: reduced as pickle would, unless a pickling
+    hook was set on the object itself (which would be module code)."""
+    state = getattr(obj, "__dict__", None)
+    if isinstance(state, dict) and not _PICKLE_HOOKS.isdisjoint(state):
+        raise _MayRunModuleCode
+    return _REDUCE(obj)
 
-    dispatch_table = dict(copyreg.dispatch_table)  # as before any module code ran
 
-    def reducer_override(self, obj: object) -> object:
-        cls = type(obj)
-        if cls is types.FunctionType or cls is type:  # pickled by reference
-            home = sys.modules.get(getattr(obj, "__module__", None) or "")
-            if isinstance(home, types.ModuleType) and home.__name__.startswith(
-                    "kmodsim.live.") and vars(home).get(obj.__qualname__) is not obj:
-                raise _MayRunModuleCode
-            return NotImplemented
-        if cls.__flags__ & _HEAPTYPE and cls not in _KERNEL_TYPES and not _is_kernel_class(cls):
+class _Reducers(dict):
+    """The plain pickler's dispatch table, type -> reducer: copyreg's as it was before any
+    module code ran, and each type met since, once judged (__missing__): Python's own C types
+    and kmodsim.kernel's classes reduce as pickle would reduce them; any other class was made
+    by the module (its hooks are its code): the plain pickler gives up."""
+
+    def __missing__(self, cls: type) -> object:
+        if not cls.__flags__ & _HEAPTYPE:
+            reducer: object = _REDUCE
+        elif _is_kernel_class(cls):
+            reducer = _reduce_checked if cls.__dictoffset__ else _REDUCE
+        else:
             raise _MayRunModuleCode
-        state = getattr(obj, "__dict__", None)
-        if isinstance(state, dict) and not _PICKLE_HOOKS.isdisjoint(state):
-            raise _MayRunModuleCode
-        return NotImplemented
+        self[cls] = reducer
+        return reducer
+
+
+class _PlainPickler(pickle.Pickler):
+    """Pickles memory only while nothing in it can run the module's code: functions and
+    classes pickle by name (their module's __getattr__ is the caller's to rule out), and
+    every other object through _Reducers."""
+
+    dispatch_table = _Reducers(copyreg.dispatch_table)
 
 
 def dump_plain(variables: dict, objects: dict[str, dict]) -> bytes | None:
     """What dump() gives, when pickling runs no code of the module's (so that no watchdog
-    need bound it); None when it might, or when pickling fails (dump() says why)."""
+    need bound it); None when it might, or when pickling fails (dump() says why). The
+    caller makes sure no module whose function may be in memory defines __getattr__."""
     out = io.BytesIO()
     try:
-        _KernelPickler(out, HIGHEST_PROTOCOL).dump((variables, objects))
+        _PlainPickler(out, _PROTOCOL).dump((variables, objects))
     except Exception:  # noqa: BLE001 - dump(), under the watchdog, does it again and reports
         return None
     return out.getvalue()

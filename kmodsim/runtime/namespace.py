@@ -111,7 +111,9 @@ def save(k: Kernel, lm: Module) -> None:
     __getstate__ of its classes), it runs under the watchdog like any; a blob larger than
     the store can keep names the variable, rather than failing in the store."""
     variables = memory.memory_of(lm.ns, bound_api(), lm.data_names)
-    blob: object = memory.dump_plain(variables, lm.objects)
+    # a module's __getattr__ would run when pickle looks up one of its functions by name
+    plain = not any("__getattr__" in other.ns for other in k.live.values())
+    blob: object = memory.dump_plain(variables, lm.objects) if plain else None
     error = None
     if blob is None:  # pickling may run the module's code: bounded like any of it
         # a large memory takes time of its own to pickle: only code that loops is stopped
