@@ -129,6 +129,7 @@ RECORD_OVERHEAD = 16  # bytes a record's descriptor costs in the kernel's ring b
 # Records the ring buffer dropped stay in the table (below printk.first_seq, unseen) until
 # this many have: one DELETE for many, rather than one more page written by every command.
 TRIM_BATCH = 256
+READ_AHEAD = 64  # the oldest records a full ring reads at once (and remembers)
 # KERN_ERR and worse reach the console, as on a distribution kernel booted with `quiet`
 CONSOLE_LOGLEVEL_DEFAULT = 4
 
@@ -194,12 +195,20 @@ class PrintkState(State):
         capacity = self.int_var("log_buf_len", LOG_BUF_LEN)
         if used > capacity:  # the oldest records make room, as in the kernel's ring buffer
             first = self.int_var("first_seq")
-            for seq, text in db.execute("SELECT seq, text FROM log WHERE seq >= ? "
-                                        "ORDER BY seq", (first,)):
-                if used <= capacity:
-                    break
-                used -= _size(text)
+            kept = self.k.remembered("log")
+            oldest = kept.pop("oldest", None) if kept is not None else None
+            while used > capacity:
+                if not oldest:  # (seq, size) of the oldest records, read a batch at a time
+                    oldest = [(seq, _size(text)) for seq, text in db.execute(
+                        "SELECT seq, text FROM log WHERE seq >= ? ORDER BY seq LIMIT ?",
+                        (first, READ_AHEAD))][::-1]
+                    if not oldest:
+                        break
+                seq, size = oldest.pop()
+                used -= size
                 first = seq + 1
+            if kept is not None and oldest:  # the next command's oldest, from `first` on
+                kept["oldest"] = oldest
             self.set_var("first_seq", first)  # older records are gone; their rows go
             if first - self.int_var("deleted_to") >= TRIM_BATCH:  # a batch at a time
                 db.execute("DELETE FROM log WHERE seq < ?", (first,))
@@ -226,6 +235,9 @@ class PrintkState(State):
         """dmesg -C: the ring buffer empties; sequence numbers go on."""
         self.k.db.execute("DELETE FROM log")
         self.set_var("log_bytes", 0)
+        kept = self.k.remembered("log")
+        if kept is not None:
+            kept.clear()
 
     def records_after(self, after_seq: int | None) -> list[Record]:
         # a record still open for a continuation (no newline yet) isn't finalized: /dev/kmsg

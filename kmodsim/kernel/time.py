@@ -21,12 +21,11 @@ class TimeState(State):
     def __init__(self, k: Kernel) -> None:
         super().__init__(k)
         self.override: int | None = None  # a timer catching up runs at its deadline
-        if self.var("boot_time") is None:
-            self.set_var("boot_time", time.time())
-
-    @property
-    def boot_time(self) -> float:
-        return float(self.var("boot_time"))  # type: ignore[arg-type]
+        boot = self.var("boot_time")
+        if boot is None:  # (set once per boot: a reboot's entry makes its own TimeState)
+            boot = time.time()
+            self.set_var("boot_time", boot)
+        self.boot_time = float(boot)  # type: ignore[arg-type]
 
     def wall_usec(self) -> int:
         """Microseconds since boot on the (possibly advanced) wall clock; no side effects."""
