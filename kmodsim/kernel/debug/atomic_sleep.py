@@ -14,7 +14,10 @@ from kmodsim.kernel.stacktrace import at, dump_stack, live_frames
 
 def might_sleep(k: Kernel, where: str) -> None:
     """__might_sleep(): sleeping with a spinlock held or interrupts off is a bug."""
-    spin_held = [h for h in k.task.held if h.lock.kind == "spinlock"]
+    task = k.task
+    if not task.held and not task.irqs_disabled and not task.in_irq:
+        return  # the usual case, first: this is called before everything that may sleep
+    spin_held = [h for h in task.held if h.lock.kind == "spinlock"]
     if not spin_held and not k.task.irqs_disabled and not k.task.in_irq:
         return
     lm = _current.module()
