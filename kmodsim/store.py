@@ -133,10 +133,6 @@ class Store:
         on, so a one-command process never pays for them."""
         return self._remembered if self._watched else None
 
-    def forget_remembered(self) -> None:
-        """Other connections may have committed (a task slept in mid-transaction)."""
-        self._remembered.clear()
-
     def _watch_writes(self, db: sqlite3.Connection) -> None:
         db.create_function("kmodsim_wrote", 0, self._remembered.clear, deterministic=False)
         for table, ops in WATCHED.items():
@@ -158,7 +154,7 @@ class Store:
                                  check_same_thread=False)
             # small pages for a new store (an existing one keeps its own): a command changes
             # a few rows in a few pages, and each changed page is written whole to the WAL
-            # and, at a checkpoint, synced: 1 KiB pages made Machine.proc_write 15% faster
+            # and, at a checkpoint, synced: 1 KiB pages made Machine.proc_write 9% faster
             db.execute(f"PRAGMA page_size={PAGE_SIZE}")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
@@ -377,9 +373,9 @@ class _SchemaError(Exception):
 TABLES = {"meta", "modules", "module_memory", "proc_entries", "log"}
 # Tables whose rows the runtime may remember between transactions (Store.remembered()), and
 # the writes to them that forget everything remembered: modules and proc_entries change
-# rarely (insmod, rmmod, proc_create). module_memory changes on every command, and meta
-# (INSERT OR REPLACE) at the end of every kernel entry: their writers there keep what is
-# remembered up to date, and any other write to meta (reboot's wipe) is a DELETE or UPDATE.
+# rarely (insmod, rmmod, proc_create). module_memory, log and meta (INSERT OR REPLACE)
+# change on every command: their writers there keep what is remembered of them up to date,
+# and any other write to meta (reboot's wipe) is a DELETE or an UPDATE.
 WATCHED = {"modules": ("INSERT", "UPDATE", "DELETE"),
            "proc_entries": ("INSERT", "UPDATE", "DELETE"), "meta": ("UPDATE", "DELETE")}
 

@@ -569,8 +569,10 @@ class ModuleState(State):
         if not db.execute("UPDATE module_memory SET memory=? WHERE name=?",
                           (blob, name)).rowcount:
             db.execute("INSERT INTO module_memory VALUES (?, ?)", (name, blob))
-        rows = self.k.remembered("modules")  # (module_memory is not watched: this is its
-        if rows is not None and name in rows:  # writer, and rmmod's DELETE of the module)
+        # module_memory isn't watched (kmodsim.store.WATCHED): its writers are this, which
+        # keeps the remembered row up to date, and rmmod, whose DELETE from modules is
+        rows = self.k.remembered("modules")
+        if rows is not None and name in rows:
             rows[name] = (*rows[name][:6], blob)
 
     def exists(self, name: str) -> bool:

@@ -249,6 +249,11 @@ class _SignalTimer:
     """The main thread's watchdog: SIGALRM, shared with the caller's timer, whose handler and
     time left are restored when module code ends."""
 
+    # what is known of the caller's timer until setitimer() says (an alarm in between finds
+    # these, not a missing attribute)
+    their_deadline: float | None = None
+    their_interval = 0.0
+
     def __init__(self, watchdog: Watchdog) -> None:
         self.watchdog = watchdog
         # ValueError here, in another thread: the caller falls back to _ThreadTimer
@@ -261,7 +266,6 @@ class _SignalTimer:
         now = time.monotonic()
         ours = (watchdog.deadline() or now) - now
         left, self.their_interval = _signal.setitimer(_signal.ITIMER_REAL, max(TINY_S, ours))
-        self.their_deadline: float | None = None
         if left > 0:
             self.their_deadline = now + left
             if left < ours:
