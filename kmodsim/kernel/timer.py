@@ -109,6 +109,8 @@ class TimerState(State):
 
 
 def run_due_timers(k: Kernel) -> None:
+    if k.meta.get(f"{TimerState.PREFIX}.armed") in (None, "{}"):
+        return  # none armed (most entries): no need to make the state to find out
     k.state(TimerState).run_due()
 
 
