@@ -69,6 +69,14 @@ class SchedState(State):
         return {int(pid) for pid, waits in self.waiters().items() if channels & set(waits)}
 
 
+def woken_by(k: Kernel, channels: set[str]) -> set[int]:
+    """The tasks waiting on any of `channels` (a mutex unlocked, a queue woken: most often
+    nobody waits, which the machine-wide value says without making the state)."""
+    if k.meta.get(f"{SchedState.PREFIX}.waiters") in (None, "{}"):
+        return set()
+    return k.state(SchedState).woken_by(channels)
+
+
 def alive(pid: int) -> bool:
     """Whether process `pid` still runs (a task that was killed left its waits behind). A
     zombie is dead: a kthread's process is nobody's child, and where no init reaps orphans

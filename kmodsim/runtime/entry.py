@@ -23,7 +23,7 @@ from kmodsim.kernel.panic import (
     KernelFault,
 )
 from kmodsim.kernel.printk import hint
-from kmodsim.kernel.sched import SchedState, Task
+from kmodsim.kernel.sched import Task, woken_by
 from kmodsim.kernel.softirq import run_tasklets
 from kmodsim.runtime import guard, namespace, schedule
 from kmodsim.runtime.faults import report_fault, top_level_failed
@@ -167,7 +167,7 @@ class KernelEntry:
         """Save every touched module's memory and every used subsystem's state; note whom
         this task woke, to ring them once it has committed."""
         if self.task.wakes:
-            self.to_ring |= self.state(SchedState).woken_by(self.task.wakes)
+            self.to_ring |= woken_by(self, self.task.wakes)
             self.task.wakes = set()
         for lm in list(self.live.values()):
             if lm.dirty:
