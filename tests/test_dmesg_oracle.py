@@ -116,9 +116,10 @@ _record = st.tuples(
 def _buffer(records: list[tuple[int, int, int, bytes, bool]], trailing_nl: bool) -> bytes:
     out = []
     for pri, sec, usec, text, space in records:
-        if text.startswith(b"["):
-            text = b"x" + text  # a '[' there would be read as a caller id by HEAD only
-        out.append(b"<%d>[%5d.%06d]%s%s" % (pri, sec, usec, b" " if space else b"", text))
+        body = (b" " if space else b"") + text
+        if body[:1] == b"[" or body[:2] == b" [":  # one space is skipped after the time:
+            body = body.replace(b"[", b"x[", 1)  # a '[' then is a caller id to HEAD only
+        out.append(b"<%d>[%5d.%06d]%s" % (pri, sec, usec, body))
     return b"\n".join(out) + (b"\n" if trailing_nl else b"")
 
 
