@@ -135,10 +135,16 @@ class Store:
 
     def _watch_writes(self, db: sqlite3.Connection) -> None:
         db.create_function("kmodsim_wrote", 0, self._remembered.clear, deterministic=False)
-        for table, ops in WATCHED.items():
-            for op in ops:
-                db.execute(f"CREATE TEMP TRIGGER IF NOT EXISTS kmodsim_{table}_{op.lower()} "
-                           f"AFTER {op} ON main.{table} BEGIN SELECT kmodsim_wrote(); END")
+        try:
+            for table, ops in WATCHED.items():
+                for op in ops:
+                    db.execute(f"CREATE TEMP TRIGGER IF NOT EXISTS kmodsim_{table}_"
+                               f"{op.lower()} AFTER {op} ON main.{table} "
+                               f"BEGIN SELECT kmodsim_wrote(); END")
+        except sqlite3.OperationalError as e:
+            if not _busy(e):  # the schema can't be read just now: try again next time
+                raise
+            return
         self._watched = True
 
     def _connect(self) -> sqlite3.Connection:
