@@ -142,9 +142,9 @@ class Store:
                                f"{op.lower()} AFTER {op} ON main.{table} "
                                f"BEGIN SELECT kmodsim_wrote(); END")
         except sqlite3.OperationalError as e:
-            if not _busy(e):  # the schema can't be read just now: try again next time
+            if not _busy(e):
                 raise
-            return
+            return  # the schema can't be read just now: made by a later transaction
         self._watched = True
 
     def _connect(self) -> sqlite3.Connection:
