@@ -52,7 +52,9 @@ class KernelEntry:
         meta = kept.get("meta") if kept is not None else None
         if meta is None:
             meta = dict(self.db.execute("SELECT key, value FROM meta"))
-        self.meta: dict[str, object] = dict(meta)  # (the remembered copy stays as stored)
+        # the remembered dict itself, changed in place: it is what the store holds once this
+        # entry commits, and a rollback forgets it (Store.transaction)
+        self.meta: dict[str, object] = meta
         self.meta_dirty: set[str] = set()
         self._states: dict[type, State] = {}
         self._saving: list[State] = []  # those of them whose save() does something
@@ -182,4 +184,4 @@ class KernelEntry:
             self.meta_dirty.clear()
         kept = self.remembered("meta")
         if kept is not None:  # the table is now what this entry holds
-            kept["meta"] = dict(self.meta)
+            kept["meta"] = self.meta
