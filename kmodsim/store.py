@@ -105,6 +105,10 @@ def _cannot_use(what: str, path: Path, err: int) -> StoreError:
 
 
 _FORKED_AWAY: list[sqlite3.Connection] = []  # a forked child's inherited connections
+# The state files this process's connections have open: (device, inode) -> how many. Closing
+# any descriptor of a file drops every POSIX lock the process holds on it, those of SQLite's
+# connections included, so no descriptor of ours may be opened and closed on a file in use.
+_IN_USE: dict[tuple[int, int], int] = {}
 
 
 class Store:
@@ -114,6 +118,7 @@ class Store:
         self.home = Path(home) if home is not None else default_home()
         self.path = self.home / DB_NAME
         self._db: sqlite3.Connection | None = None
+        self._file_id: tuple[int, int] | None = None  # the file, while _db has it open
         self._new_connection()
 
     def _new_connection(self) -> None:
@@ -152,7 +157,7 @@ class Store:
             return self._db
         self._new_connection()
         self._check_folder(create=True)
-        self._check_files()
+        file_id = self._check_files()
         db = None
         try:
             # any thread of a grader's process may use the machine (one at a time)
@@ -174,6 +179,8 @@ class Store:
                                  f"start over with: kmod reboot --reset") from None
             raise self.unusable(e) from None
         self._db = db
+        self._file_id = file_id
+        _IN_USE[file_id] = _IN_USE.get(file_id, 0) + 1
         return db
 
     def _check_folder(self, create: bool) -> bool:
@@ -195,17 +202,19 @@ class Store:
         _check_private(self.home, "state folder", st)
         return True
 
-    def _check_files(self) -> None:
+    def _check_files(self) -> tuple[int, int]:
         """Make the state file if there is none, 0600 from the start (SQLite would make it
         with the umask's mode, readable by others until a chmod); then check that it (and
         SQLite's -wal and -shm beside it) are regular files of ours, taking read bits for
-        others away (a command killed at the wrong moment by an older kmodsim left them)."""
+        others away (a command killed at the wrong moment by an older kmodsim left them).
+        The state file's (device, inode)."""
         try:
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         except FileExistsError:
             pass  # there already, or another kmod made it just now
         except OSError as e:
             raise _cannot_use("state file", self.path, e.errno or errno.EIO) from None
+        file_id = None
         for path in self._files():
             try:
                 st = path.stat()
@@ -224,7 +233,13 @@ class Store:
                     os.chmod(path, stat.S_IMODE(st.st_mode) & 0o700)
                 except OSError as e:
                     raise _cannot_use("state file", path, e.errno or errno.EIO) from None
-        self._check_header()
+            if path == self.path:
+                file_id = (st.st_dev, st.st_ino)
+        if file_id is None:  # gone since it was made: another kmod's reboot --reset
+            raise _cannot_use("state file", self.path, errno.ENOENT)
+        if not _IN_USE.get(file_id):  # else SQLite reads it already, and checks it itself
+            self._check_header()
+        return file_id
 
     def _files(self) -> list[Path]:
         return [Path(str(self.path) + suffix) for suffix in ("", "-wal", "-shm")]
@@ -317,11 +332,18 @@ class Store:
         if self._db is not None:
             _FORKED_AWAY.append(self._db)
             self._db = None
+            self._release_file()  # its locks stayed with the parent: they aren't inherited
 
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
             self._db = None
+            self._release_file()
+
+    def _release_file(self) -> None:
+        if self._file_id is not None:
+            _IN_USE[self._file_id] -= 1
+            self._file_id = None
 
 
 @contextmanager
