@@ -117,7 +117,8 @@ def test_a_version_2_store_keeps_its_machine_wide_values(kmod, home):
     assert after == before
     assert kmod("rmmod", "counter").returncode == 0  # the log goes on where it was
     with sqlite3.connect(db) as c:
-        assert c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (3,)
+        assert c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (
+            store.SCHEMA_VERSION,)
         assert c.execute("SELECT count(*) FROM meta WHERE key='taint'").fetchone() == (0,)
         seqs = [r[0] for r in c.execute("SELECT seq FROM log ORDER BY seq")]
     assert seqs == list(range(len(seqs)))
@@ -188,26 +189,26 @@ def test_migrations_run_one_step_at_a_time_in_order(home, monkeypatch):
     make_version_0(db)
     steps = []
 
-    def v3_to_v4(c: sqlite3.Connection) -> None:
+    def v4_to_v5(c: sqlite3.Connection) -> None:
         version = c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        steps.append(("3->4", version))
+        steps.append(("4->5", version))
         c.execute("ALTER TABLE modules ADD COLUMN note TEXT")
 
-    monkeypatch.setattr(store, "SCHEMA_VERSION", 4)
-    monkeypatch.setitem(store.MIGRATIONS, 3, v3_to_v4)
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 5)
+    monkeypatch.setitem(store.MIGRATIONS, 4, v4_to_v5)
     m = Machine(home)
     assert [mi.name for mi in m.modules()] == ["counter"]
     m.close()
-    assert steps == [("3->4", (3,))]  # the 0->1, 1->2, 2->3 steps ran first, recording 3
+    assert steps == [("4->5", (4,))]  # the 0->1 ... 3->4 steps ran first, recording 4
     with sqlite3.connect(db) as c:
-        assert c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (4,)
+        assert c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (5,)
         assert "note" in {r[1] for r in c.execute("PRAGMA table_info(modules)")}
 
 
 def test_a_version_with_no_way_forward_is_refused(home, monkeypatch):
     loaded_store(home)
-    monkeypatch.setattr(store, "SCHEMA_VERSION", 4)  # no MIGRATIONS[3]
-    with pytest.raises(StoreError, match="has schema version 3, too old to migrate"):
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 5)  # no MIGRATIONS[4]
+    with pytest.raises(StoreError, match="has schema version 4, too old to migrate"):
         Machine(home).modules()
 
 

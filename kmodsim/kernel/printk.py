@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 
 from kmodsim.formats.kmsg import Record
 from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel, State
 from kmodsim.kernel.cformat import format_c
-from kmodsim.kernel.time import now_usec
+from kmodsim.kernel.time import TimeState, now_usec
 
 KERN_SOH = "\001"
 KERN_EMERG = KERN_SOH + "0"
@@ -130,6 +131,11 @@ RECORD_OVERHEAD = 16  # bytes a record's descriptor costs in the kernel's ring b
 # this many have: one DELETE for many, rather than one more page written by every command.
 TRIM_BATCH = 256
 READ_AHEAD = 64  # the oldest records a full ring reads at once (and remembers)
+# The ring's counters and the clock's last reading change with every record, and the records
+# themselves give them back (catch_up): so they are written to the meta table only when a page
+# of it is written anyway, or once every CHECKPOINT records (what a later entry reads back).
+COUNTERS = ("printk.next_seq", "printk.log_bytes", "printk.first_seq", "time.last_usec")
+CHECKPOINT = 32
 # KERN_ERR and worse reach the console, as on a distribution kernel booted with `quiet`
 CONSOLE_LOGLEVEL_DEFAULT = 4
 
@@ -145,6 +151,7 @@ class PrintkState(State):
         self.records: list[Record] = []  # logged, not yet written to the store
         self.logged: list[Record] = []  # everything this entry logged (for the console)
         self.open_record = False  # the last record still waits for its continuation
+        self.cleared = False  # dmesg -C emptied the ring: no record gives the counters back
 
     def add(self, level: int, text: str, cont: bool, prefix_len: int = 2) -> None:
         """vprintk_store(): `text` follows `prefix_len` bytes of KERN_* prefix in what was
@@ -182,31 +189,34 @@ class PrintkState(State):
         self.open_record = not ends_line
 
     def save(self) -> None:
+        dirty = self.k.meta_dirty
         if self.records:
-            self._flush()
+            first_seq = self.records[0].seq
+            newest_usec = self._flush()
+            if self._given_back(first_seq, newest_usec):
+                dirty.difference_update(COUNTERS)
+                return
+        if self.cleared or not dirty.isdisjoint(COUNTERS):  # all of them, so they agree
+            dirty.update(key for key in COUNTERS if key in self.k.meta)
 
-    def _flush(self) -> None:
+    def _flush(self) -> int:
+        """Write the records logged; the newest one's timestamp."""
         db = self.k.db
         rows = [(r.seq, r.ts_usec, r.level, r.facility, int(r.cont), r.caller,
                  _storable(r.text)) for r in self.records]
         db.executemany("INSERT INTO log VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         self.logged.extend(self.records)
+        clock = self.k.state(TimeState)
+        newest_usec = max(row[1] for row in rows)
+        if newest_usec > clock.int_var("last_usec"):  # a timer's record, logged at its deadline
+            clock.set_var("last_usec", newest_usec)  # as catch_up() would read it back
         used = self.int_var("log_bytes") + sum(_size(row[6]) for row in rows)
         capacity = self.int_var("log_buf_len", LOG_BUF_LEN)
-        if used > capacity:  # the oldest records make room, as in the kernel's ring buffer
-            first = self.int_var("first_seq")
+        if used > capacity:
             kept = self.k.remembered("log")
             oldest = kept.pop("oldest", None) if kept is not None else None
-            while used > capacity:
-                if not oldest:  # (seq, size) of the oldest records, read a batch at a time
-                    oldest = [(seq, _size(text)) for seq, text in db.execute(
-                        "SELECT seq, text FROM log WHERE seq >= ? ORDER BY seq LIMIT ?",
-                        (first, READ_AHEAD))][::-1]
-                    if not oldest:
-                        break
-                seq, size = oldest.pop()
-                used -= size
-                first = seq + 1
+            used, first, oldest = _drop_oldest(db, used, capacity, self.int_var("first_seq"),
+                                               oldest)
             if kept is not None and oldest:  # the next command's oldest, from `first` on
                 kept["oldest"] = oldest
             self.set_var("first_seq", first)  # older records are gone; their rows go
@@ -217,6 +227,15 @@ class PrintkState(State):
         if self.open_record:  # readers see a record only once it is finalized
             self.set_var("unfinished", self.records[-1].seq)
         self.records = []
+        return newest_usec
+
+    def _given_back(self, first_seq: int, newest_usec: int) -> bool:
+        """After a flush of records first_seq on, the newest logged at newest_usec: may the
+        counters go unwritten? Only when nothing else of the meta table is written, no
+        checkpoint is due, the ring wasn't emptied, and catch_up() gives them back."""
+        return (not self.cleared and self.k.meta_dirty.issubset(COUNTERS)
+                and first_seq // CHECKPOINT == self.int_var("next_seq") // CHECKPOINT
+                and self.k.state(TimeState).int_var("last_usec") <= newest_usec)
 
     def console_lines(self) -> list[str]:
         """What the console showed of this entry's records: those more urgent than
@@ -235,6 +254,7 @@ class PrintkState(State):
         """dmesg -C: the ring buffer empties; sequence numbers go on."""
         self.k.db.execute("DELETE FROM log")
         self.set_var("log_bytes", 0)
+        self.cleared = True
         kept = self.k.remembered("log")
         if kept is not None:
             kept.clear()
@@ -254,6 +274,47 @@ class PrintkState(State):
                        bytes(tx).decode("utf-8", "surrogateescape"), fac, bool(c),
                        cl if caller else None)
                 for s, t, lv, fac, c, cl, tx in rows]
+
+
+def _drop_oldest(db: sqlite3.Connection, used: int, capacity: int, first: int,
+                 oldest: list[tuple[int, int]] | None) -> tuple[int, int, list[tuple[int, int]]]:
+    """The oldest records make room, as in the kernel's ring buffer, until `used` bytes fit
+    in `capacity`: (used, the first record kept, what is left of `oldest`). `oldest`: (seq,
+    size) of the oldest records from `first` on, newest first, read a batch at a time."""
+    oldest = oldest or []
+    while used > capacity:
+        if not oldest:
+            oldest = [(seq, _size(text)) for seq, text in db.execute(
+                "SELECT seq, text FROM log WHERE seq >= ? ORDER BY seq LIMIT ?",
+                (first, READ_AHEAD))][::-1]
+            if not oldest:
+                break
+        seq, size = oldest.pop()
+        used -= size
+        first = seq + 1
+    return used, first, oldest
+
+
+def catch_up(db: sqlite3.Connection, meta: dict[str, object]) -> None:
+    """Bring the machine-wide values as read from the meta table up to date with the records
+    logged since the ring's counters were last written there (PrintkState._given_back):
+    the next sequence number, the bytes used and the first record kept, and the clock's last
+    reading (a record's timestamp is a time the clock showed)."""
+    def stored(key: str, default: int = 0) -> int:
+        return int(meta.get(key, default))  # type: ignore[call-overload]
+
+    rows = db.execute("SELECT seq, ts_usec, text FROM log WHERE seq >= ? ORDER BY seq",
+                      (stored("printk.next_seq"),)).fetchall()
+    if not rows:
+        return
+    meta["printk.next_seq"] = rows[-1][0] + 1
+    meta["time.last_usec"] = max(stored("time.last_usec"), *(row[1] for row in rows))
+    used = stored("printk.log_bytes") + sum(_size(row[2]) for row in rows)
+    capacity = stored("printk.log_buf_len", LOG_BUF_LEN)
+    if used > capacity:
+        used, meta["printk.first_seq"], _ = _drop_oldest(
+            db, used, capacity, stored("printk.first_seq"), None)
+    meta["printk.log_bytes"] = used
 
 
 def memparse(text: str) -> int | None:

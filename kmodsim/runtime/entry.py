@@ -22,7 +22,7 @@ from kmodsim.kernel.module import Module, ModuleState
 from kmodsim.kernel.panic import (
     KernelFault,
 )
-from kmodsim.kernel.printk import hint
+from kmodsim.kernel.printk import catch_up, hint
 from kmodsim.kernel.sched import Task, woken_by
 from kmodsim.kernel.softirq import run_tasklets
 from kmodsim.runtime import guard, namespace, schedule
@@ -52,6 +52,7 @@ class KernelEntry:
         meta = kept.get("meta") if kept is not None else None
         if meta is None:
             meta = dict(self.db.execute("SELECT key, value FROM meta"))
+            catch_up(self.db, meta)  # the ring's counters: the newest records give them
         # the remembered dict itself, changed in place: it is what the store holds once this
         # entry commits, and a rollback forgets it (Store.transaction)
         self.meta: dict[str, object] = meta
