@@ -212,7 +212,7 @@ class Machine:
     # -- any simulated file: /proc, /dev, /sys, /sys/kernel/debug -----------------------------
     def read_file(self, path: str, nonblock: bool = False) -> bytes:
         """`cat PATH`: read calls until 0 (ProcError carries what was read before it)."""
-        from kmodsim import coreutils
+        import kmodsim.coreutils as coreutils  # (`from kmodsim import` runs importlib code)
         from kmodsim.kernel.fs import normalize
 
         with self._kernel() as k:
@@ -220,7 +220,7 @@ class Machine:
 
     def write_file(self, path: str, data: bytes) -> int:
         """`echo DATA > PATH` (DATA already with its newline): one open, writes, close."""
-        from kmodsim import coreutils
+        import kmodsim.coreutils as coreutils  # (`from kmodsim import` runs importlib code)
         from kmodsim.kernel.fs import normalize
 
         with self._kernel() as k:

@@ -273,34 +273,59 @@ class Store:
                               f"start over with: kmod reboot --reset")
         return StoreError(f"kmod: can't use the state file {self.path}: {e}")
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Transaction:
         """One kernel entry: everything inside commits together or not at all."""
+        return Transaction(self)
+
+    def _begin(self) -> sqlite3.Connection:
         db = self._connect()
         try:
             if self._commits and not self._watched:
                 self._watch_writes(db)
             try:
-                _begin_immediate(db)  # what _immediate() does, without a second generator
+                _begin_immediate(db)
                 try:
                     version = db.execute("PRAGMA data_version").fetchone()[0]
-                    if version != self._version:  # another connection committed meanwhile
-                        self._remembered.clear()
-                        self._version = version
-                    yield db
                 except BaseException:
                     _rollback(db)
                     raise
-                db.execute("COMMIT")
             except BaseException:
-                self._remembered.clear()  # it may hold what was rolled back
+                self._remembered.clear()
                 raise
-            self._commits += 1
-        except sqlite3.Error as e:
-            raise self.unusable(e) from None
-        except BadBlob as e:
-            raise StoreError(f"kmod: the state file {self.path} {e}; "
-                             f"start over with: kmod reboot --reset") from None
+        except (sqlite3.Error, BadBlob) as e:
+            raise self._store_error(e) from None
+        if version != self._version:  # another connection committed meanwhile
+            self._remembered.clear()
+            self._version = version
+        return db
+
+    def _end(self, db: sqlite3.Connection, error: BaseException | None) -> None:
+        """Commit, or roll back after `error` (raised again by the caller unless this
+        raises a StoreError for it, or for a failed COMMIT or ROLLBACK)."""
+        try:
+            try:
+                if error is not None:
+                    _rollback(db)
+                else:
+                    db.execute("COMMIT")
+                    self._commits += 1
+                    return
+            except BaseException as e:
+                error = e
+                raise
+            finally:
+                if error is not None:
+                    self._remembered.clear()  # it may hold what was rolled back
+        except (sqlite3.Error, BadBlob) as e:
+            raise self._store_error(e) from None
+        if isinstance(error, (sqlite3.Error, BadBlob)):
+            raise self._store_error(error) from None
+
+    def _store_error(self, e: sqlite3.Error | BadBlob) -> StoreError:
+        if isinstance(e, BadBlob):
+            return StoreError(f"kmod: the state file {self.path} {e}; "
+                              f"start over with: kmod reboot --reset")
+        return self.unusable(e)
 
     def reset(self) -> None:
         """Throw the state file away (the way out of a corrupt or foreign store), once sure it
@@ -344,6 +369,24 @@ class Store:
         if self._file_id is not None:
             _IN_USE[self._file_id] -= 1
             self._file_id = None
+
+
+class Transaction:
+    """Store.transaction(): a class, not a generator, as the Python API enters it thousands
+    of times a second."""
+
+    __slots__ = ("store", "db")
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db = self.store._begin()
+        return self.db
+
+    def __exit__(self, kind: type | None, error: BaseException | None, tb: object) -> bool:
+        self.store._end(self.db, error)
+        return False
 
 
 @contextmanager

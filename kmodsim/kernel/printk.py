@@ -202,15 +202,18 @@ class PrintkState(State):
     def _flush(self) -> int:
         """Write the records logged; the newest one's timestamp."""
         db = self.k.db
-        rows = [(r.seq, r.ts_usec, r.level, r.facility, int(r.cont), r.caller,
-                 _storable(r.text)) for r in self.records]
+        rows = []
+        used = self.int_var("log_bytes")
+        for r in self.records:
+            kept, size = _stored(r.text)
+            rows.append((r.seq, r.ts_usec, r.level, r.facility, int(r.cont), r.caller, kept))
+            used += size
         db.executemany("INSERT INTO log VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         self.logged.extend(self.records)
         clock = self.k.state(TimeState)
         newest_usec = max(row[1] for row in rows)
         if newest_usec > clock.int_var("last_usec"):  # a timer's record, logged at its deadline
             clock.set_var("last_usec", newest_usec)  # as catch_up() would read it back
-        used = self.int_var("log_bytes") + sum(_size(row[6]) for row in rows)
         capacity = self.int_var("log_buf_len", LOG_BUF_LEN)
         if used > capacity:
             kept = self.k.remembered("log")
@@ -376,16 +379,14 @@ def _encode(text: str) -> bytes:
         return text.encode("utf-8", "backslashreplace")
 
 
-def _storable(text: str | bytes) -> str | bytes:
-    """What SQLite can keep of a record: text when it is UTF-8, else its bytes (a blob in
-    the same column), as the kernel keeps bytes."""
-    if isinstance(text, bytes):
-        return text
+def _stored(text: str) -> tuple[str | bytes, int]:
+    """What SQLite keeps of a record, text when it is UTF-8, else its bytes (a blob in the
+    same column, as the kernel keeps bytes); and its size in the ring (_size)."""
     try:
-        text.encode("utf-8")
-        return text
+        return text, len(text.encode("utf-8")) + RECORD_OVERHEAD
     except UnicodeEncodeError:
-        return _encode(text)
+        raw = _encode(text)
+        return raw, len(raw) + RECORD_OVERHEAD
 
 
 def _size(text: str | bytes) -> int:

@@ -76,12 +76,14 @@ class KernelEntry:
             self._remembered.clear()
 
     def state(self, cls: type[S]) -> S:
-        st = self._states.get(cls)
-        if st is None:
-            st = self._states[cls] = cls(self)
-            if cls.save is not State.save:  # it has tables of its own to write at the end
-                self._saving.append(st)
-        return st  # type: ignore[return-value]
+        try:
+            return self._states[cls]  # type: ignore[return-value]
+        except KeyError:
+            pass
+        st = self._states[cls] = cls(self)
+        if cls.save is not State.save:  # it has tables of its own to write at the end
+            self._saving.append(st)
+        return st
 
     # -- modules ---------------------------------------------------------------------------
     def module(self, name: str) -> Module:

@@ -49,7 +49,7 @@ def api() -> dict:
 def bound_api() -> dict:
     """The API names loaded so far: whatever a module's code bound from the API is among
     them (its memory never includes those), without loading the whole API."""
-    from kmodsim import kernel
+    import kmodsim.kernel as kernel  # (`from kmodsim import` runs importlib code)
 
     return kernel.resolved()
 
