@@ -59,7 +59,8 @@ class State:
         return self.k.meta.get(f"{self.PREFIX}.{key}", default)
 
     def int_var(self, key: str, default: int = 0) -> int:
-        return int(self.var(key, default))  # type: ignore[arg-type]
+        # var() written out: the commonest call of a kernel entry (a dozen per proc write)
+        return int(self.k.meta.get(f"{self.PREFIX}.{key}", default))  # type: ignore[call-overload]
 
     def set_var(self, key: str, value: object) -> None:
         full = f"{self.PREFIX}.{key}"
