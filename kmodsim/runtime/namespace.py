@@ -131,8 +131,9 @@ def save(k: Kernel, lm: Module) -> None:
     limit = k.db.getlimit(sqlite3.SQLITE_LIMIT_LENGTH)
     if len(blob) > limit:
         raise memory.too_large(lm.name, variables, limit)
-    k.state(ModuleState).save_memory(lm.name, blob)
-    lm.blob = blob
+    if blob != lm.blob:  # (a read handler, say, changed nothing: no page to write)
+        k.state(ModuleState).save_memory(lm.name, blob)
+        lm.blob = blob
 
 
 def drop(name: str) -> None:
