@@ -186,24 +186,22 @@ def format_c(fmt: str, args: tuple) -> str:
         return fmt
     pieces = _COMPILED.get(fmt) or _compile(fmt)
     out: list[str] = []
-    it = iter(args)
-
-    def take() -> object:
-        try:
-            return next(it)
-        except StopIteration:
-            raise TypeError(f"printk format {fmt!r}: not enough arguments") from None
-
+    taken = 0
     for literal, parsed in pieces:
         out.append(literal)
         if parsed is None:
             break
         flags, width, prec, length, conv, ext = parsed
+        if taken + 1 + (width == "*") + (prec == "*") > len(args):
+            raise TypeError(f"printk format {fmt!r}: not enough arguments")
         if width == "*":
-            width = str(take())
+            width = str(args[taken])
+            taken += 1
         if prec == "*":
-            prec = str(take())
-        value = take()
+            prec = str(args[taken])
+            taken += 1
+        value = args[taken]
+        taken += 1
         if conv == "n":
             continue  # the kernel ignores %n
         spec = "%" + flags + width + ("." + prec if prec else "")

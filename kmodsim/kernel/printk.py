@@ -134,7 +134,8 @@ READ_AHEAD = 64  # the oldest records a full ring reads at once (and remembers)
 # The ring's counters and the clock's last reading change with every record, and the records
 # themselves give them back (catch_up): so they are written to the meta table only when a page
 # of it is written anyway, or once every CHECKPOINT records (what a later entry reads back).
-COUNTERS = ("printk.next_seq", "printk.log_bytes", "printk.first_seq", "time.last_usec")
+COUNTERS = frozenset({"printk.next_seq", "printk.log_bytes", "printk.first_seq",
+                      "time.last_usec"})
 CHECKPOINT = 32
 # KERN_ERR and worse reach the console, as on a distribution kernel booted with `quiet`
 CONSOLE_LOGLEVEL_DEFAULT = 4
@@ -204,14 +205,15 @@ class PrintkState(State):
         db = self.k.db
         rows = []
         used = self.int_var("log_bytes")
+        newest_usec = 0
         for r in self.records:
             kept, size = _stored(r.text)
             rows.append((r.seq, r.ts_usec, r.level, r.facility, int(r.cont), r.caller, kept))
             used += size
+            newest_usec = max(newest_usec, r.ts_usec)
         db.executemany("INSERT INTO log VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         self.logged.extend(self.records)
         clock = self.k.state(TimeState)
-        newest_usec = max(row[1] for row in rows)
         if newest_usec > clock.int_var("last_usec"):  # a timer's record, logged at its deadline
             clock.set_var("last_usec", newest_usec)  # as catch_up() would read it back
         capacity = self.int_var("log_buf_len", LOG_BUF_LEN)
