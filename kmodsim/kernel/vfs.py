@@ -25,6 +25,8 @@ import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
+from kmodsim.kernel.errno import EACCES, ENOENT, ENOTDIR
+
 if TYPE_CHECKING:
     from kmodsim.kernel._current import Kernel
 
@@ -236,12 +238,11 @@ class Denied(Exception):
 def walk(k: Kernel, path: str, uid: int, gid: int) -> Node:
     """path_lookupat(): the node at absolute `path`, each directory on the way searchable
     (MAY_EXEC) by uid/gid. Denied(ENOENT | ENOTDIR | EACCES) otherwise."""
-    from kmodsim.kernel.errno import EACCES, ENOENT, ENOTDIR
-
     path = normalize(path)
-    parts = path.strip("/").split("/") if path != "/" else []
-    for i in range(1, len(parts)):
-        parent = "/" + "/".join(parts[:i])
+    end = path.find("/", 1)
+    while end > 0:  # each directory on the way: /proc, then /proc/driver, ...
+        parent = path[:end]
+        end = path.find("/", end + 1)
         if mount_of(parent) is None:
             continue  # the host's own directories (/, /sys before sysfs): searchable
         node = _lookup(k, parent)
