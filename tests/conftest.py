@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -24,6 +25,15 @@ class Result:
     returncode: int
     stdout: str
     stderr: str
+
+
+@pytest.fixture(autouse=True, scope="session")
+def ctrl_c_reaches_kmod() -> None:
+    """A shell starts a background job (`pytest &`) with Ctrl-C ignored, and the `kmod`
+    processes the tests start would inherit that (a program keeps an ignored SIGINT
+    ignored, as kmod does): the tests that press Ctrl-C need it to arrive."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # reset to default by exec
 
 
 @pytest.fixture
