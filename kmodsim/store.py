@@ -10,6 +10,7 @@ alone reads and writes it.
 from __future__ import annotations
 
 import _pickle as pickle  # the C pickler alone: `pickle` adds a Python one (1 ms of start-up)
+import _weakref
 import errno
 import io
 import os
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from kmodsim import open_stores
 from kmodsim.errors import StoreError
 
 HIGHEST_PROTOCOL = -1  # what pickle.HIGHEST_PROTOCOL names: a negative protocol is the highest
@@ -105,10 +107,6 @@ def _cannot_use(what: str, path: Path, err: int) -> StoreError:
 
 
 _FORKED_AWAY: list[sqlite3.Connection] = []  # a forked child's inherited connections
-# The state files this process's connections have open: (device, inode) -> how many. Closing
-# any descriptor of a file drops every POSIX lock the process holds on it, those of SQLite's
-# connections included, so no descriptor of ours may be opened and closed on a file in use.
-_IN_USE: dict[tuple[int, int], int] = {}
 
 
 class Store:
@@ -118,7 +116,7 @@ class Store:
         self.home = Path(home) if home is not None else default_home()
         self.path = self.home / DB_NAME
         self._db: sqlite3.Connection | None = None
-        self._file_id: tuple[int, int] | None = None  # the file, while _db has it open
+        self._opened: _weakref.ReferenceType | None = None  # kmodsim.open_stores' count of it
         self._new_connection()
 
     def _new_connection(self) -> None:
@@ -155,6 +153,10 @@ class Store:
     def _connect(self) -> sqlite3.Connection:
         if self._db is not None:
             return self._db
+        with open_stores.lock():
+            return self._open_connection()
+
+    def _open_connection(self) -> sqlite3.Connection:
         self._new_connection()
         self._check_folder(create=True)
         file_id = self._check_files()
@@ -179,8 +181,7 @@ class Store:
                                  f"start over with: kmod reboot --reset") from None
             raise self.unusable(e) from None
         self._db = db
-        self._file_id = file_id
-        _IN_USE[file_id] = _IN_USE.get(file_id, 0) + 1
+        self._opened = open_stores.opened(self, file_id)
         return db
 
     def _check_folder(self, create: bool) -> bool:
@@ -237,7 +238,7 @@ class Store:
                 file_id = (st.st_dev, st.st_ino)
         if file_id is None:  # gone since it was made: another kmod's reboot --reset
             raise _cannot_use("state file", self.path, errno.ENOENT)
-        if not _IN_USE.get(file_id):  # else SQLite reads it already, and checks it itself
+        if not open_stores.in_use(file_id):  # else SQLite reads it already, and checks it
             self._check_header()
         return file_id
 
@@ -361,14 +362,20 @@ class Store:
 
     def close(self) -> None:
         if self._db is not None:
-            self._db.close()
-            self._db = None
-            self._release_file()
+            with open_stores.lock():
+                self._db.close()
+                self._db = None
+                self._release_file()
+
+    def close_if_idle(self) -> None:
+        """Close the connection unless a transaction is under way (before a fork)."""
+        if self._db is not None and not self._db.in_transaction:
+            self.close()
 
     def _release_file(self) -> None:
-        if self._file_id is not None:
-            _IN_USE[self._file_id] -= 1
-            self._file_id = None
+        if self._opened is not None:
+            open_stores.closed(self._opened)
+            self._opened = None
 
 
 class Transaction:

@@ -1,6 +1,6 @@
 """The Python API in a grader's process: the caller's SIGALRM handler, its timer and its
-Ctrl-C are its own before, during and after every kernel entry, the API works from any
-thread, soft-lockup watchdog included, and several Machines of one home may be open at once."""
+Ctrl-C are its own before, during and after every kernel entry, and the API works from any
+thread, soft-lockup watchdog included."""
 
 from __future__ import annotations
 
@@ -109,19 +109,3 @@ def test_the_api_works_from_another_thread(home, module_file, monkeypatch):
     log = [r.text for r in machine.log_records()]
     assert any(t.startswith("watchdog: BUG: soft lockup - CPU#0 stuck for 0s!") for t in log)
     machine.close()
-
-
-def test_machines_opened_and_closed_beside_an_open_one_leave_its_locks_alone(home, kmod):
-    """POSIX locks belong to the process: opening and closing any descriptor of the state file
-    (as the check of a new connection's file header did) dropped those of the Machine already
-    open, and the next write of another process then found the store `malformed`."""
-    m = Machine(home)
-    m.insmod(str(MODULES / "counter.py"))
-    for turn in range(1, 7):
-        m.proc_write("counter", b"I\n")
-        assert kmod("proc", "write", "counter", "I").returncode == 0
-        other = Machine(home)
-        assert other.proc_read("counter") == b"%d\n" % (2 * turn)
-        other.close()
-    m.close()
-    assert kmod("proc", "read", "counter").stdout == "12\n"

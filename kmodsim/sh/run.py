@@ -125,11 +125,10 @@ class Shell:
         started together do race). `wait` waits for it."""
         self.stdout.flush()
         self.stderr.flush()
-        pid = os.fork()
-        if pid == 0:  # the child: its own store connection; the parent's is left untouched
+        pid = os.fork()  # (the store's idle connection is closed first: kmodsim.open_stores)
+        if pid == 0:  # the child: its own store connection, opened on first use
             status = 1
             try:
-                self.machine.store.forget_connection()
                 self.jobs = []
                 self._node(line, node)
                 status = self.status
