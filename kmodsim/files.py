@@ -1,18 +1,25 @@
 """An open file of a user program (any simulated path: /proc, /dev, /sys, debugfs): system
 calls on it (read, write, lseek, ioctl, close) enter the kernel one at a time.
 
-An open file outlives the kernel entry that made it: between calls it is kept pickled, with
-its position and private_data, and thawed in the next entry.
+An open file outlives the kernel entry that made it. A file of a module's is kernel memory:
+its struct file (position, private_data) and inode are kept with the module's memory, so that
+`file.private_data = dev` is the module's own `dev` in every later call, whatever other tasks
+did to it meanwhile, and an entry that is undone undoes what it did to the file. A file of
+the kernel's own (/proc/modules) is kept pickled by the program between calls.
 """
 
 from __future__ import annotations
 
 import _pickle as pickle  # the C pickler alone: `pickle` adds a Python one (1 ms of start-up)
+import itertools
+import os
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from kmodsim.errors import ProcError
 from kmodsim.kernel import fs
 from kmodsim.kernel._current import Kernel
+from kmodsim.kernel.errno import EBADF
 from kmodsim.kernel.vfs import (
     O_APPEND,
     O_CREAT,
@@ -29,6 +36,8 @@ if TYPE_CHECKING:
     from kmodsim.machine import Machine
 
 BUFSIZE = 8192  # what Python's own buffered files ask read(2) for
+FILES = "files"  # the open files kept in a module's memory (Module.objects_of)
+_numbers = itertools.count(1)
 
 
 class SimulatedFile:
@@ -49,22 +58,33 @@ class SimulatedFile:
         if nonblock:  # O_NONBLOCK: a handler that would sleep returns -EAGAIN instead
             flags |= O_NONBLOCK
         self._path = fs.normalize(path)
+        self._key = f"{os.getpid()}.{next(_numbers)}"  # its place in its module's memory
         self._buffer = b""
         self.closed = False
         with machine._kernel() as k:
             of = fs.open_file(k, self._path, flags)
-            self._frozen = self._freeze(of)
+            frozen = self._freeze(of)
+        self._frozen = frozen
 
-    # An open file outlives the kernel entry that made it: keep it pickled in between.
-    @staticmethod
-    def _freeze(of: fs.OpenFile) -> tuple:
-        return (of.path, of.lm.name if of.lm else None, pickle.dumps((of.node, of.filp)))
+    def _freeze(self, of: fs.OpenFile) -> tuple:
+        if of.lm is None:  # the kernel's own file: the program keeps it
+            return of.path, None, pickle.dumps((of.node, of.filp))
+        of.lm.objects_of(FILES)[self._key] = (of.node, of.filp)
+        of.lm.dirty = True  # saved with the module's memory at the end of the entry
+        return of.path, of.lm.name, None
 
-    @staticmethod
-    def _thaw(k: Kernel, frozen: tuple) -> fs.OpenFile:
+    def _thaw(self, k: Kernel, frozen: tuple) -> fs.OpenFile:
         path, owner, blob = frozen
-        lm = k.module(owner) if owner else None  # before the node: it names the module's code
-        node, filp = load_blob(blob)  # type: ignore[misc]
+        if owner is None:
+            node, filp = load_blob(blob)  # type: ignore[misc]
+            return fs.OpenFile(path, node, None, filp)
+        try:
+            lm = k.module(owner)
+            node, filp = lm.objects_of(FILES)[self._key]
+        except KeyError:  # rmmod -f, or a reboot, while the file was open
+            raise ProcError(path, EBADF, [f"kmod: {path}: its module {owner} was removed (or "
+                                          f"the machine rebooted) while the file was open"]
+                            ) from None
         return fs.OpenFile(path, node, lm, filp)
 
     def _syscall(self, op: str, arg: object = None) -> object:
@@ -82,11 +102,23 @@ class SimulatedFile:
                 result = fs.ioctl(k, of, *arg)  # type: ignore[misc]
             elif op == "poll":
                 result = fs.poll(k, of, *arg)  # type: ignore[misc]
-            else:
-                fs.release(k, of)
-                result = None
-            self._frozen = self._freeze(of)
+            frozen = self._freeze(of)
+        self._frozen = frozen  # (an entry undone leaves the file as it was before it)
         return result
+
+    def _release(self) -> None:
+        """close(2): the release hook, and the file is no more, whatever the hook does."""
+        with self._machine._kernel() as k:
+            try:
+                of = self._thaw(k, self._frozen)
+            except ProcError:
+                return  # its module is gone, and the file with it
+            try:
+                fs.release(k, of)
+            finally:
+                if of.lm is not None:
+                    of.lm.objects_of(FILES).pop(self._key, None)
+                    of.lm.dirty = True
 
     def _out(self, data: bytes) -> str | bytes:
         return data if self._binary else data.decode("utf-8", "replace")
@@ -169,8 +201,8 @@ class SimulatedFile:
 
     def close(self) -> None:
         if not self.closed:
-            self._syscall("release")
-            self.closed = True
+            self.closed = True  # as close(2): the descriptor is gone even if release fails
+            self._release()
 
     def __enter__(self) -> SimulatedFile:
         return self

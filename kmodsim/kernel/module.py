@@ -596,6 +596,11 @@ class ModuleState(State):
             self.drop_links(name)
         if self.var("included") and self.included(name) is not None:
             self.set_included(name, {})
+        opens = self._opens() if self.var("opens") else {}
+        if name in opens:  # rmmod -f with files open: they went with the module
+            del opens[name]
+            self.set_json_var("opens", opens)
+        self.opened.pop(name, None)
         self.k.db.execute("DELETE FROM modules WHERE name=?", (name,))
         self.k.db.execute("DELETE FROM module_memory WHERE name=?", (name,))
         self.k.forget(name)
