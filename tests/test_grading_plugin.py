@@ -141,6 +141,15 @@ def test_the_audit_and_what_a_test_expects(tmp_path: Path) -> None:
             with pytest.raises(Killed):  # it would wait for itself forever: kmodsim kills it
                 kmachine.proc_write("lockbugs", "twice\\n")
 
+        def test_panic(kmachine):
+            kmachine.insmod(BUGGY / "panic_button.py")
+            with pytest.raises(Killed):
+                kmachine.proc_write("panic_button", "x")
+
+        @pytest.mark.kmod_expect("panic")
+        def test_panic_expected(kmachine):  # the machine can still be audited
+            test_panic(kmachine)
+
         @pytest.mark.kmod_expect("Oops")
         def test_failing_test_shows_the_reports(kmachine):
             kmachine.insmod(BUGGY / "memory.py")
@@ -171,6 +180,9 @@ def test_the_audit_and_what_a_test_expects(tmp_path: Path) -> None:
         "test_it.py::test_lock_held_expected": "PASSED",
         "test_it.py::test_recursive_locking": f"FAILED - {unexpected}"
             "WARNING: possible recursive locking detected [lockdep]",
+        "test_it.py::test_panic": f"FAILED - {unexpected}"
+            "Kernel panic - not syncing: panic_button: pressed with 1 bytes [panic]",
+        "test_it.py::test_panic_expected": "PASSED",
         "test_it.py::test_failing_test_shows_the_reports": "FAILED - AssertionError: the "
             "teacher's own assertion",
     }
