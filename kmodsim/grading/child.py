@@ -18,8 +18,10 @@ CALLS = frozenset({
     "insmod", "rmmod", "modules", "module_path", "proc_list", "proc_read", "proc_write",
     "log_records", "clear_log", "read_clear_log", "boot_time", "set_console_level",
     "set_console_enabled", "run_timers", "advance_clock", "tainted", "reboot",
+    "read_file", "write_file", "list_dir", "stat", "kthreads",
 })
-FILE_CALLS = frozenset({"read", "read1", "readline", "write", "seek", "tell", "ioctl", "close"})
+FILE_CALLS = frozenset({"read", "read1", "readline", "write", "seek", "tell", "ioctl", "poll",
+                        "close"})
 
 
 def error_of(e: BaseException) -> dict:

@@ -336,6 +336,31 @@ class IsolatedMachine:
     def proc_write(self, path: str, data: bytes) -> int:
         return int(self._call("proc_write", path, bytes(data)))  # type: ignore[arg-type]
 
+    def read_file(self, path: str, nonblock: bool = False) -> bytes:
+        return _bytes(self._call("read_file", path, bool(nonblock)))
+
+    def write_file(self, path: str, data: bytes) -> int:
+        return int(self._call("write_file", path, bytes(data)))  # type: ignore[arg-type]
+
+    def ioctl(self, path: str, cmd: int, arg: int | bytes | bytearray = 0) -> int:
+        with self.open(path, "rb") as f:
+            return f.ioctl(cmd, arg)
+
+    def list_dir(self, path: str) -> list[str] | None:
+        names = self._call("list_dir", path)
+        return None if names is None else [str(n) for n in names]  # type: ignore[union-attr]
+
+    def stat(self, path: str) -> tuple[int, int, int, int] | None:
+        found = self._call("stat", path)
+        if found is None:
+            return None
+        mode, uid, gid, size = found  # type: ignore[misc]
+        return int(mode), int(uid), int(gid), int(size)
+
+    def kthreads(self) -> list[tuple[int, str, str]]:
+        return [(int(pid), str(name), str(module))
+                for pid, name, module in self._call("kthreads")]  # type: ignore[union-attr]
+
     def open(self, path: str, mode: str = "r", nonblock: bool = False) -> RemoteFile:
         fid = self._exchange({"op": "open", "args": [path, mode, bool(nonblock)]})
         f = RemoteFile(self, int(fid), path, mode)  # type: ignore[arg-type]
@@ -456,6 +481,10 @@ class RemoteFile:
         if isinstance(arg, bytearray) and isinstance(written, bytes):
             arg[:] = written
         return int(ret)
+
+    def poll(self, events: int = 0x1 | 0x40, timeout: float | None = None) -> int:
+        """As SimulatedFile.poll: the events ready, waiting up to `timeout` seconds."""
+        return int(self._do("poll", int(events), timeout))  # type: ignore[call-overload]
 
     def close(self) -> None:
         if not self.closed:
