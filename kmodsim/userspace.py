@@ -8,8 +8,8 @@ and read, readline, write, seek, ioctl and close it through the module's handler
         knob.ioctl(KNOB_RESET)
 
 Each system call is its own kernel entry (the program may run for a while between them);
-the open file, with its position and private_data, stays with the program in between
-(kmodsim.files).
+in between, the open file, with its position and private_data, is kept in the kernel with
+its module's memory (kmodsim.files).
 
 Which machine: `home=` names its folder; otherwise the one a `with userspace.machine(m):`
 block (or the pytest plugin's `kmachine` fixture) set; otherwise the default one
