@@ -444,3 +444,45 @@ def test_a_tasklet_scheduled_while_disabled_runs_once_enabled(kmod, module_file)
     assert "tdis: tasklet ran" not in dmesg(kmod)
     assert kmod("proc", "write", "tdis", "enable").returncode == 0
     assert dmesg(kmod).count("tdis: tasklet ran") == 1
+
+
+def test_kthread_stop_wakes_a_thread_asleep_in_wait_event(kmod, home, module_file):
+    """LKMPG's loop: wait_event_interruptible(wq, flag || kthread_should_stop()).
+    kthread_stop() wakes the thread (wake_up_process wakes any sleep), it sees it must stop,
+    and rmmod returns (it waited for ever)."""
+    assert kmod("insmod", module_file("kwait", """
+        MODULE_LICENSE("GPL")
+        wq = DECLARE_WAIT_QUEUE_HEAD()
+        flag = 0
+        thread = None
+        def kwait_fn(data):
+            global flag
+            while not kthread_should_stop():
+                wait_event_interruptible(wq, lambda: flag or kthread_should_stop())
+                if flag:
+                    pr_info("kwait: event\\n")
+                    flag = 0
+            return 7
+        def kwait_write(file, buf, count, ppos):
+            global flag
+            flag = 1
+            wake_up_interruptible(wq)
+            return count
+        @module_init
+        def kwait_init():
+            global thread
+            proc_create("kwait", 0o666, None, proc_ops(proc_write=kwait_write))
+            thread = kthread_run(kwait_fn, None, "kwait")
+            return 0
+        @module_exit
+        def kwait_exit():
+            pr_info("kwait: kthread_stop returned %d\\n", kthread_stop(thread))
+            remove_proc_entry("kwait", None)
+        """)).returncode == 0
+    until(lambda: kthread_processes(home))
+    assert kmod("proc", "write", "kwait", "x").returncode == 0
+    until(lambda: "kwait: event" in dmesg(kmod))
+    r = subprocess.run([KMOD, "rmmod", "kwait"], capture_output=True, timeout=30,
+                       env=dict(os.environ, KMODSIM_HOME=str(home)))
+    assert (r.returncode, r.stdout, r.stderr) == (0, b"", b"")
+    assert dmesg(kmod)[-1] == "kwait: kthread_stop returned 7"

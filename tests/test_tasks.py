@@ -311,3 +311,29 @@ def test_a_killed_program_closes_its_files(kmod, home, module_file):
     user.kill()
     user.wait()
     assert kmod("rmmod", "mailbox").returncode == 0  # the kernel closed them at its exit
+
+
+def test_a_signal_already_pending_ends_an_interruptible_sleep_at_once(kmod, home,
+                                                                       module_file):
+    """Ctrl-C during an uninterruptible msleep is kept pending; the interruptible sleep that
+    follows returns at once (the kernel's signal_pending() check), not when it times out."""
+    kmod("insmod", module_file("nap", """
+        MODULE_LICENSE("GPL")
+        def nap_write(file, buf, count, ppos):
+            msleep(1500)
+            left = msleep_interruptible(20000)
+            pr_info("nap: signal_pending %d, %d ms left\\n", signal_pending(current), left)
+            return count
+        @module_init
+        def nap_init():
+            proc_create("nap", 0o666, None, proc_ops(proc_write=nap_write))
+            return 0
+        """))
+    napper = start(home, "proc", "write", "nap", "x")
+    time.sleep(0.5)
+    started = time.monotonic()
+    napper.send_signal(signal.SIGINT)
+    assert napper.wait(timeout=30) == -signal.SIGINT
+    assert time.monotonic() - started < 10  # not the 20 s of the interruptible sleep
+    line = [t for t in kmod("dmesg", "-t").stdout.splitlines() if t.startswith("nap: ")][-1]
+    assert line.startswith("nap: signal_pending 1, ") and int(line.split()[3]) > 15000

@@ -20,7 +20,7 @@ from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel, State
 from kmodsim.kernel.errno import EINTR, ENOMEM
 from kmodsim.kernel.panic import TaskDied
-from kmodsim.kernel.sched import is_kthread_process, wait_on, wake
+from kmodsim.kernel.sched import is_kthread_process, kthread_channel, wait_on, wake
 from kmodsim.kernel.time import HZ
 
 TASK_RUNNING, TASK_INTERRUPTIBLE, TASK_UNINTERRUPTIBLE = 0x0, 0x1, 0x2
@@ -109,12 +109,6 @@ def running(record: dict) -> bool:
 
 def _threads() -> KthreadState:
     return _current.entry().state(KthreadState)
-
-
-def kthread_channel(tid: int) -> str:
-    """What a kthread sleeps on besides its own waits: wake_up_process() and kthread_stop()
-    ring it (a thread asleep in wait_event sees kthread_should_stop() once woken)."""
-    return f"kthread:{tid}"
 
 
 def _exit_channel(tid: int) -> str:

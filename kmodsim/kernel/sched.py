@@ -106,11 +106,22 @@ def is_kthread_process(pid: int) -> bool:
         return True  # no /proc to ask: it answered the signal
 
 
+def kthread_channel(tid: int) -> str:
+    """What a kthread sleeps on besides its own waits: wake_up_process() and kthread_stop()
+    ring it (a thread asleep in wait_event sees kthread_should_stop() once woken)."""
+    return f"kthread:{tid}"
+
+
 def wait_on(k: Kernel, channels: tuple[str, ...], timeout: float | None,
             interruptible: bool) -> str:
     """Sleep until a task wakes one of `channels`, `timeout` seconds pass (None: no limit),
     or, if `interruptible`, a signal arrives: WOKEN, TIMED_OUT or SIGNALLED. Other tasks run
-    meanwhile; module memory is up to date when it returns."""
+    meanwhile; module memory is up to date when it returns. A kthread's wait also ends at
+    wake_up_process() (kthread_stop()'s): as in the kernel, every waiter looks at its
+    condition again and sleeps on if it doesn't hold."""
+    own = kthread_channel(k.task.kthread)
+    if k.task.kthread > 0 and own not in channels:
+        channels = (*channels, own)
     return k.schedule(channels, timeout, interruptible)
 
 

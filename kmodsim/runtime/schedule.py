@@ -94,6 +94,8 @@ def sleep(k: KernelEntry, channels: tuple[str, ...], timeout: float | None,
     """Sleep until woken on one of `channels`, until `timeout` seconds pass, or (when
     interruptible) until a signal (Ctrl-C) arrives; which of the three ended it."""
     task = k.task
+    if interruptible and task.signal_pending:  # a signal already came: no sleep at all
+        return SIGNALLED
     watchdog = task.watchdog
     if watchdog is not None:
         watchdog.pause()
