@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
-from kmodsim.errors import InsmodError, Killed, KmodError, ProcError, RmmodError
+from kmodsim.errors import InsmodError, Killed, KmodError, ProcError, RmmodError, StoreError
 from kmodsim.formats.kmodtools import (
     insmod_strerror,
     rmmod_failed,
@@ -323,10 +323,15 @@ class Machine:
             if parsed is None:
                 raise ValueError(f"log_buf_len: {log_buf_len!r} is not a size")
             log_buf_len = parsed
-        if reset:
-            self.store.reset()
         from kmodsim.runtime.kthreadd import stop_all
 
+        if reset:
+            try:  # the boot's kthreads end with it, while the store still says which they are
+                with self.store.transaction() as db:
+                    stop_all(KernelEntry(db))
+            except StoreError:
+                pass  # a store past reading (what --reset is for): its threads can't go on
+            self.store.reset()
         with self.store.transaction() as db:
             stop_all(KernelEntry(db))  # a reboot ends every kthread with the boot
             wipe(db)

@@ -182,6 +182,16 @@ def test_reboot_ends_every_kthread(kmod, home, module_file):
     assert kmod("rmmod", "ticker").returncode == 0
 
 
+def test_reboot_reset_ends_every_kthread_too(kmod, home, module_file):
+    """--reset throws the store away: its kthreads end first (they outlived it, writing to
+    a deleted file, with no one able to see or stop them)."""
+    assert kmod("insmod", module_file("ticker", TICKER)).returncode == 0
+    until(lambda: len(kthread_processes(home)) == 1)
+    assert kmod("reboot", "--reset").returncode == 0
+    until(lambda: not kthread_processes(home), 10)
+    assert kmod("lsmod").stdout == "Module                  Size  Used by\n"
+
+
 def test_kill_9_of_a_kthread_lets_kthread_stop_return(kmod, home, module_file):
     assert kmod("insmod", module_file("ticker", TICKER)).returncode == 0
     until(lambda: "ticker: tick 1" in dmesg(kmod))
