@@ -83,6 +83,10 @@ class Machine:
             try:
                 if timers and not panicked:
                     run_due_timers(k)
+                    if k.task.tasklets:  # scheduled by a timer: the softirq runs them next
+                        from kmodsim.kernel.softirq import run_tasklets
+
+                        run_tasklets(k)
                 yield k
             except TaskDied as e:
                 died = e

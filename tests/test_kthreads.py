@@ -496,3 +496,39 @@ def test_kthread_stop_wakes_a_thread_asleep_in_wait_event(kmod, home, module_fil
                        env=dict(os.environ, KMODSIM_HOME=str(home)))
     assert (r.returncode, r.stdout, r.stderr) == (0, b"", b"")
     assert dmesg(kmod)[-1] == "kwait: kthread_stop returned 7"
+
+
+def test_a_tasklet_a_timer_schedules_runs_when_the_timer_fires(kmod, module_file):
+    """The timer fires as `kmod dmesg` enters the kernel, running no handler: its tasklet
+    runs as the timer's softirq ends (it was left scheduled for good, never to run)."""
+    assert kmod("insmod", module_file("tmtask", """
+        MODULE_LICENSE("GPL")
+        t = timer_list()
+        tl = tasklet_struct()
+        runs = 0
+        def tl_fn(tasklet):
+            global runs
+            runs += 1
+            pr_info("tmtask: tasklet ran %d\\n", runs)
+        def tm_fn(timer):
+            pr_info("tmtask: timer fired\\n")
+            tasklet_schedule(tl)
+        def tm_write(file, buf, count, ppos):
+            mod_timer(t, jiffies_now() + HZ // 10)
+            return count
+        @module_init
+        def tm_init():
+            timer_setup(t, tm_fn, 0)
+            tasklet_setup(tl, tl_fn)
+            proc_create("tmtask", 0o666, None, proc_ops(proc_write=tm_write))
+            return 0
+        @module_exit
+        def tm_exit():
+            del_timer_sync(t)
+            tasklet_kill(tl)
+            remove_proc_entry("tmtask", None)
+        """)).returncode == 0
+    for turn in (1, 2):
+        assert kmod("proc", "write", "tmtask", "x").returncode == 0
+        time.sleep(0.3)
+        assert dmesg(kmod)[-2:] == ["tmtask: timer fired", f"tmtask: tasklet ran {turn}"]
