@@ -304,21 +304,17 @@ class Store:
         """Commit, or roll back after `error` (raised again by the caller unless this
         raises a StoreError for it, or for a failed COMMIT or ROLLBACK)."""
         try:
-            try:
-                if error is not None:
-                    _rollback(db)
-                else:
-                    db.execute("COMMIT")
-                    self._commits += 1
-                    return
-            except BaseException as e:
-                error = e
-                raise
-            finally:
-                if error is not None:
-                    self._remembered.clear()  # it may hold what was rolled back
-        except (sqlite3.Error, BadBlob) as e:
-            raise self._store_error(e) from None
+            if error is None:
+                db.execute("COMMIT")
+                self._commits += 1
+                return
+            _rollback(db)
+        except BaseException as e:  # a failed COMMIT or ROLLBACK: raised in the body's stead
+            self._remembered.clear()
+            if isinstance(e, (sqlite3.Error, BadBlob)):
+                raise self._store_error(e) from None
+            raise
+        self._remembered.clear()  # it may hold what was rolled back
         if isinstance(error, (sqlite3.Error, BadBlob)):
             raise self._store_error(error) from None
 

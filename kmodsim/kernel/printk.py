@@ -385,10 +385,10 @@ def _stored(text: str) -> tuple[str | bytes, int]:
     """What SQLite keeps of a record, text when it is UTF-8, else its bytes (a blob in the
     same column, as the kernel keeps bytes); and its size in the ring (_size)."""
     try:
-        return text, len(text.encode("utf-8")) + RECORD_OVERHEAD
+        return text, _size(text.encode("utf-8"))
     except UnicodeEncodeError:
         raw = _encode(text)
-        return raw, len(raw) + RECORD_OVERHEAD
+        return raw, _size(raw)
 
 
 def _size(text: str | bytes) -> int:

@@ -119,9 +119,8 @@ def wait_on(k: Kernel, channels: tuple[str, ...], timeout: float | None,
     meanwhile; module memory is up to date when it returns. A kthread's wait also ends at
     wake_up_process() (kthread_stop()'s): as in the kernel, every waiter looks at its
     condition again and sleeps on if it doesn't hold."""
-    own = kthread_channel(k.task.kthread)
-    if k.task.kthread > 0 and own not in channels:
-        channels = (*channels, own)
+    if k.task.kthread > 0 and kthread_channel(k.task.kthread) not in channels:
+        channels = (*channels, kthread_channel(k.task.kthread))
     return k.schedule(channels, timeout, interruptible)
 
 
