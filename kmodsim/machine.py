@@ -28,7 +28,7 @@ from kmodsim.kernel.time import TimeState
 from kmodsim.kernel.timer import TimerState, run_due_timers
 from kmodsim.runtime.entry import KernelEntry
 from kmodsim.runtime.namespace import keep
-from kmodsim.runtime.schedule import machine_key, ring_woken
+from kmodsim.runtime.schedule import machine_key, release_sigint, ring_woken
 from kmodsim.startup import resume_gc
 from kmodsim.store import Store, wipe
 
@@ -74,47 +74,59 @@ class Machine:
         Due timers fire first (`timers`), unless the kernel has panicked."""
         died: TaskDied | None = None
         result: KmodError | None = None
-        with self.store.transaction() as db:
-            k = KernelEntry(db, self.comm, self.uid, self.key, self.store.remembered())
-            panicked = k.state(PanicState).panicked
-            if panicked and not allow_panicked:
-                raise KmodError(f"kmod: the kernel has panicked ({panicked}); only `kmod dmesg` "
-                                f"and `kmod reboot` work until you run `kmod reboot`")
-            try:
-                if timers and not panicked:
-                    run_due_timers(k)
-                    if k.task.tasklets:  # scheduled by a timer: the softirq runs them next
-                        from kmodsim.kernel.softirq import run_tasklets
+        task = None
+        try:
+            with self.store.transaction() as db:
+                k = KernelEntry(db, self.comm, self.uid, self.key, self.store.remembered())
+                task = k.task
+                panicked = k.state(PanicState).panicked
+                if panicked and not allow_panicked:
+                    raise KmodError(f"kmod: the kernel has panicked ({panicked}); only "
+                                    f"`kmod dmesg` and `kmod reboot` work until you run "
+                                    f"`kmod reboot`")
+                try:
+                    if timers and not panicked:
+                        run_due_timers(k)
+                        if k.task.tasklets:  # scheduled by a timer: the softirq runs them next
+                            from kmodsim.kernel.softirq import run_tasklets
 
-                        run_tasklets(k)
-                yield k
-            except TaskDied as e:
-                died = e
-            except KmodError as e:
-                if not e.is_result:
-                    k.forget_all()
+                            run_tasklets(k)
+                    yield k
+                except TaskDied as e:
+                    died = e
+                except KmodError as e:
+                    if not e.is_result:
+                        k.forget_all()
+                        raise
+                    result = e  # committed below, then raised
+                except BaseException:
+                    k.forget_all()  # rolled back: no module namespace may outlive the entry
                     raise
-                result = e  # committed below, then raised
-            except BaseException:
-                k.forget_all()  # rolled back: no module namespace may outlive the entry
-                raise
-            try:
-                k.finish()
-            finally:
-                ran = k.forget_all()
-        keep(ran, k.codes)  # committed: this process may go on with these namespaces
-        ring_woken(k)  # committed: the tasks it woke may run
-        if self.console is not None:
-            lines = k.state(PrintkState).console_lines()
-            if lines:
-                self.console.write("".join(lines))
-                self.console.flush()
-        if died is not None:
-            raise Killed(died.signal, report=_fatal_report(k.state(PrintkState).logged))
-        if k.task.signal_pending:  # Ctrl-C during a sleep: delivered on return to user space
-            raise KeyboardInterrupt
-        if result is not None:
-            raise result
+                try:
+                    k.finish()
+                finally:
+                    ran = k.forget_all()
+            keep(ran, k.codes)  # committed: this process may go on with these namespaces
+            ring_woken(k)  # committed: the tasks it woke may run
+            if self.console is not None:
+                lines = k.state(PrintkState).console_lines()
+                if lines:
+                    self.console.write("".join(lines))
+                    self.console.flush()
+            if task.sigint_held:  # return to user space: a Ctrl-C held back arrives now
+                try:
+                    release_sigint(task)
+                except KeyboardInterrupt:
+                    task.signal_pending = True
+            if died is not None:
+                raise Killed(died.signal, report=_fatal_report(k.state(PrintkState).logged))
+            if task.signal_pending:  # Ctrl-C during a sleep: delivered on return to user space
+                raise KeyboardInterrupt
+            if result is not None:
+                raise result
+        finally:
+            if task is not None and task.sigint_held:  # an error ended it: SIGINT as it was
+                release_sigint(task)
 
     def kthreads(self) -> list[tuple[int, str, str]]:
         """(pid, name, module) of each kernel thread running now, the workqueues' worker
@@ -327,23 +339,25 @@ class Machine:
             if parsed is None:
                 raise ValueError(f"log_buf_len: {log_buf_len!r} is not a size")
             log_buf_len = parsed
-        from kmodsim.runtime.kthreadd import stop_all
+        from kmodsim.runtime.schedule import end_boot, ring
 
         if reset:
-            try:  # the boot's kthreads end with it, while the store still says which they are
+            try:  # the boot's tasks end with it, while the store still says which they are
                 with self.store.transaction() as db:
-                    stop_all(KernelEntry(db))
+                    sleepers = end_boot(KernelEntry(db))
+                ring(self.key, sleepers)
             except StoreError:
-                pass  # a store past reading (what --reset is for): its threads can't go on
+                pass  # a store past reading (what --reset is for): its tasks can't go on
             self.store.reset()
         with self.store.transaction() as db:
-            stop_all(KernelEntry(db))  # a reboot ends every kthread with the boot
+            sleepers = end_boot(KernelEntry(db))  # its kthreads and sleeping commands too
             wipe(db)
             k = KernelEntry(db)
             k.state(TimeState)  # the clock starts again
             if log_buf_len is not None:
                 boot_log_buf(k, *log_buf_len_update(int(log_buf_len)))
             k.finish()
+        ring(self.key, sleepers)  # they wake in the new boot, and end
         if self.console is not None:
             lines = k.state(PrintkState).console_lines()
             if lines:

@@ -171,6 +171,24 @@ def test_rmmod_without_kthread_stop_is_the_kernels_page_fault(kmod, home, module
     until(lambda: not kthread_processes(home), 10)
 
 
+def test_a_leaked_kthread_faults_also_when_its_module_was_inserted_again(kmod, home,
+                                                                         module_file):
+    # the thread wakes in a later load of its module: its code is gone all the same, and it
+    # must not run on in the new module's memory
+    leaky = TICKER.replace("kthread_stop(thread)", "0").replace("msleep(200)", "msleep(1500)")
+    path = module_file("ticker", leaky)
+    assert kmod("insmod", path).returncode == 0
+    until(lambda: "ticker: tick 1" in dmesg(kmod))
+    assert kmod("rmmod", "ticker").returncode == 0
+    assert kmod("insmod", path).returncode == 0
+    until(lambda: any(line.startswith("kmodsim: hint: a kthread") for line in dmesg(kmod)))
+    log = dmesg(kmod)
+    assert len([line for line in log if line.startswith("BUG: unable to handle")]) == 1
+    assert "ticker: tick 2" not in log  # the old thread never ran in the new module
+    assert log.count("ticker: tick 1") == 2  # each load's own thread
+    assert kmod("rmmod", "ticker").returncode == 0
+
+
 def test_reboot_ends_every_kthread(kmod, home, module_file):
     assert kmod("insmod", module_file("ticker", TICKER)).returncode == 0
     until(lambda: len(kthread_processes(home)) == 1)
@@ -327,6 +345,32 @@ def test_work_left_queued_at_rmmod_is_the_kernels_page_fault(kmod, home, module_
                for line in log)
     assert " process_one_work+0x1c7/0x380" in log
     until(lambda: not kthread_processes(home), 10)
+
+
+def test_work_of_a_removed_module_faults_also_when_it_was_inserted_again(kmod, home,
+                                                                          module_file):
+    path = module_file("forgetful", """
+        MODULE_LICENSE("GPL")
+        later = delayed_work()
+        def later_fn(w):
+            pr_info("forgetful: work ran\\n")
+        @module_init
+        def forgetful_init():
+            INIT_DELAYED_WORK(later, later_fn)
+            schedule_delayed_work(later, 2 * HZ)
+            return 0
+        @module_exit
+        def forgetful_exit():
+            pass
+        """)
+    assert kmod("insmod", path).returncode == 0
+    assert kmod("rmmod", "forgetful").returncode == 0
+    assert kmod("insmod", path).returncode == 0
+    until(lambda: any(line.startswith("kmodsim: hint: a work item") for line in dmesg(kmod)))
+    until(lambda: "forgetful: work ran" in dmesg(kmod))  # the new load's own work
+    log = dmesg(kmod)
+    assert len([line for line in log if line.startswith("BUG: unable to handle")]) == 1
+    assert log.count("forgetful: work ran") == 1
 
 
 def test_a_tasklet_that_sleeps_is_reported(kmod, home, module_file):

@@ -337,3 +337,113 @@ def test_a_signal_already_pending_ends_an_interruptible_sleep_at_once(kmod, home
     assert time.monotonic() - started < 10  # not the 20 s of the interruptible sleep
     line = [t for t in kmod("dmesg", "-t").stdout.splitlines() if t.startswith("nap: ")][-1]
     assert line.startswith("nap: signal_pending 1, ") and int(line.split()[3]) > 15000
+
+
+SLEEPER = """
+    MODULE_LICENSE("GPL")
+    count = 0
+    ready = 0
+    big = DEFINE_MUTEX()
+    wq = DECLARE_WAIT_QUEUE_HEAD()
+
+    def sleeper_write(file, buf, count_, ppos):
+        global count
+        what = bytearray(count_)
+        copy_from_user(what, buf, count_)
+        pr_info("sleeper: asleep\\n")
+        if what.startswith(b"nap"):
+            msleep(2000)
+        elif what.startswith(b"hold"):
+            mutex_lock(big)
+            msleep(2000)
+            mutex_unlock(big)
+        elif what.startswith(b"wait"):
+            try:                     # a module can't keep its task alive past the boot
+                wait_event(wq, lambda: ready)
+            except BaseException:
+                pass
+        count += 1
+        pr_info("sleeper: count %d\\n", count)
+        return count_
+
+    def sleeper_read(file, buf, size, ppos):
+        mutex_lock(big)              # free in a new boot, whoever held it in the old one
+        data = b"%d\\n" % count
+        mutex_unlock(big)
+        return simple_read_from_buffer(buf, size, ppos, data, len(data))
+
+    @module_init
+    def sleeper_init():
+        proc_create("sleeper", 0o666, None,
+                    proc_ops(proc_read=sleeper_read, proc_write=sleeper_write))
+        return 0
+
+    @module_exit
+    def sleeper_exit():
+        remove_proc_entry("sleeper", None)
+    """
+
+REBOOTED = ("Killed\nkmodsim: the machine rebooted (kmod reboot) while this command slept in "
+            "the kernel: it ended with the boot it ran in\n")
+
+
+@pytest.mark.parametrize("how", ["nap", "hold", "wait"])
+@pytest.mark.parametrize("reset", [False, True])
+def test_a_command_asleep_across_a_reboot_ends_with_its_boot(kmod, home, module_file, how,
+                                                             reset):
+    path = module_file("sleeper", SLEEPER)
+    assert kmod("insmod", path).returncode == 0
+    sleeper = start(home, "proc", "write", "sleeper", how)
+    until(lambda: "sleeper: asleep" in messages_of(home))  # logged as it went to sleep
+    assert kmod("reboot", *(["--reset"] if reset else [])).returncode == 0
+    assert kmod("insmod", path).returncode == 0  # the new boot's module, mutex and count
+    out, err = sleeper.communicate(timeout=20)
+    assert (sleeper.returncode, out, err.decode()) == (137, b"", REBOOTED)
+    assert kmod("proc", "read", "sleeper").stdout == "0\n"  # nothing of the old task landed
+    assert not any("sleeper: count" in line for line in messages_of(home))
+    assert kmod("proc", "write", "sleeper", "nap").returncode == 0
+    assert kmod("proc", "read", "sleeper").stdout == "1\n"
+
+
+def test_ctrl_c_as_a_woken_task_waits_for_the_cpu_is_held_back(kmod, home, module_file):
+    # the holder wakes from msleep while a spinning command has the CPU (the store): the
+    # Ctrl-C that comes then must not end it before it unlocks, whatever it holds
+    kmod("insmod", module_file("holder", """
+        import time
+        MODULE_LICENSE("GPL")
+        count = 0
+        lock = DEFINE_MUTEX()
+        def holder_write(file, buf, size, ppos):
+            global count
+            if size > 5:                     # "spin\\n": hold the CPU for 2 s
+                started = time.monotonic()
+                while time.monotonic() - started < 2:
+                    pass
+                return size
+            mutex_lock(lock)
+            pr_info("holder: holding\\n")
+            msleep(1000)
+            count += 100
+            mutex_unlock(lock)
+            pr_info("holder: released, signal pending %d\\n", signal_pending(current))
+            return size
+        def holder_read(file, buf, size, ppos):
+            mutex_lock(lock)
+            data = b"%d\\n" % count
+            mutex_unlock(lock)
+            return simple_read_from_buffer(buf, size, ppos, data, len(data))
+        @module_init
+        def holder_init():
+            proc_create("holder", 0o666, None,
+                        proc_ops(proc_read=holder_read, proc_write=holder_write))
+            return 0
+        """))
+    holder = start(home, "proc", "write", "holder", "hold")
+    until(lambda: "holder: holding" in messages_of(home))
+    spinner = start(home, "proc", "write", "holder", "spin!")
+    time.sleep(1.3)  # the holder's msleep is over: it waits for the spinner to finish
+    holder.send_signal(signal.SIGINT)
+    assert holder.wait(timeout=30) == -signal.SIGINT  # once back in user space
+    assert spinner.wait(timeout=30) == 0
+    assert "holder: released, signal pending 1" in messages_of(home)
+    assert kmod("proc", "read", "holder").stdout == "100\n"

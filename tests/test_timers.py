@@ -48,8 +48,10 @@ def test_timer_pending_and_delete(machine, module_file):
     assert "fired" not in messages(machine)
 
 
-def test_timer_left_running_after_rmmod_panics_the_kernel(machine, module_file):
-    machine.insmod(module_file("forgot", """
+@pytest.mark.parametrize("inserted_again", [False, True])
+def test_timer_left_running_after_rmmod_panics_the_kernel(machine, module_file,
+                                                          inserted_again):
+    path = module_file("forgot", """
         MODULE_LICENSE("GPL")
         t = timer_list()
         def cb(timer):
@@ -62,8 +64,11 @@ def test_timer_left_running_after_rmmod_panics_the_kernel(machine, module_file):
         @module_exit
         def forgot_exit():
             pass      # forgot del_timer_sync(t)
-        """))
+        """)
+    machine.insmod(path)
     machine.rmmod("forgot")
+    if inserted_again:  # its own timer is another: the old one's code is gone all the same
+        machine.insmod(path)
     machine.advance_clock(2)
     log = messages(machine)
     assert any(line.startswith("BUG: unable to handle page fault for address:") for line in log)

@@ -575,13 +575,20 @@ class ModuleState(State):
         if rows is not None and name in rows:
             rows[name] = (*rows[name][:6], blob)
 
-    def exists(self, name: str) -> bool:
-        return self.k.db.execute("SELECT 1 FROM modules WHERE name=?", (name,)).fetchone() \
-            is not None
+    def exists(self, name: str, instance: int | None = None) -> bool:
+        """Whether module `name` is loaded (and, given `instance`, is that load of it: its
+        load_order, unique in a boot)."""
+        row = self.k.db.execute("SELECT load_order FROM modules WHERE name=?",
+                                (name,)).fetchone()
+        return row is not None and instance in (None, row[0])
 
     def insert(self, lm: Module, source: str, code: bytes, argv: list[str]) -> None:
         last = self.k.db.execute("SELECT MAX(load_order) FROM modules").fetchone()[0] or 0
-        lm.load_order = last + 1  # larger is newer: lsmod lists the newest first
+        # larger is newer: lsmod lists the newest first. Never reused in a boot (a module
+        # removed and inserted again is another instance: what its predecessor left behind,
+        # a kthread, timer or work item, must not run in it)
+        lm.load_order = max(last, self.int_var("loads")) + 1
+        self.set_var("loads", lm.load_order)
         # refcount 1 while init runs: a module whose init never returns stays in use
         self.k.db.execute(
             "INSERT INTO modules (name, load_order, path, source, code, state, params, modinfo,"

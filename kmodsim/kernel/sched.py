@@ -21,13 +21,15 @@ if TYPE_CHECKING:
     from kmodsim.kernel.debug.watchdog import Watchdog
 
 WOKEN, TIMED_OUT, SIGNALLED = "woken", "timeout", "signal"
+SIGINT = 2
 
 
 class Task:
     """struct task_struct, the little of it the kernel's reports and checks need."""
 
     __slots__ = ("pid", "comm", "uid", "kind", "irqs_disabled", "in_irq", "held", "watchdog",
-                 "signal_pending", "wakes", "kthread", "spawns", "state", "tasklets")
+                 "signal_pending", "wakes", "kthread", "spawns", "state", "tasklets", "ended",
+                 "sigint_held")
 
     def __init__(self, comm: str = "sh", uid: int = 1000) -> None:
         self.pid = os.getpid()
@@ -44,6 +46,10 @@ class Task:
         self.spawns: list[int] = []  # kthreads it created: started once it commits
         self.state = 0  # set_current_state(): what the next schedule() is (TASK_RUNNING)
         self.tasklets: list = []  # (module, tasklet) scheduled: run when module code is left
+        # why the task must end at once, whatever module code does (its machine rebooted while
+        # it slept): raised again at every sleep and when module code returns
+        self.ended: BaseException | None = None
+        self.sigint_held = False  # SIGINT blocked since its first sleep (runtime.schedule)
 
 
 class SchedState(State):
@@ -163,7 +169,12 @@ current = _CurrentTask()
 
 def signal_pending(task: object = None) -> int:
     """`signal_pending(current)`: 1 if a signal (Ctrl-C) waits for this task."""
-    return int(_current.entry().task.signal_pending)
+    task = _current.entry().task
+    if not task.signal_pending and task.sigint_held:  # held back, not yet seen
+        import _signal
+
+        task.signal_pending = SIGINT in _signal.sigpending()
+    return int(task.signal_pending)
 
 
 def local_irq_save(k: Kernel) -> int:

@@ -37,7 +37,8 @@ class timer_list:
 
 
 class TimerState(State):
-    """The armed timers of the boot: handle -> [module, expires]."""
+    """The armed timers of the boot: handle -> [module, expires, the module's load_order]
+(the instance that armed it: one inserted again since is another)."""
 
     PREFIX = "timer"
 
@@ -60,7 +61,8 @@ class TimerState(State):
         self.register(timer)
         lm = _current.module()
         was = str(timer.tid) in self.armed
-        self.armed[str(timer.tid)] = [lm.name if lm else "", timer.expires]
+        self.armed[str(timer.tid)] = [lm.name if lm else "", timer.expires,
+                                      lm.load_order if lm else 0]
         self._store()
         return int(was)
 
@@ -77,23 +79,23 @@ class TimerState(State):
         clock = self.k.state(TimeState)
         now = usec_to_jiffies(clock.wall_usec())
         for _ in range(limit):
-            due = [(exp, int(tid), mod) for tid, (mod, exp) in self.armed.items()
+            due = [(exp, int(tid), mod, rest) for tid, (mod, exp, *rest) in self.armed.items()
                    if (now - exp) & 0xFFFFFFFF < 0x80000000]  # time_after_eq, wrap-safe
             if not due:
                 return
-            expires, tid, module = min(due)
+            expires, tid, module, rest = min(due)
             del self.armed[str(tid)]
             self._store()
             clock.override = max(jiffies_to_usec_since_boot(expires), clock.int_var("last_usec"))
             try:
-                self._fire(tid, module)
+                self._fire(tid, module, rest[0] if rest else None)
             finally:
                 clock.override = None
 
-    def _fire(self, tid: int, module: str) -> None:
+    def _fire(self, tid: int, module: str, instance: int | None) -> None:
         k = self.k
         k.task.kind = "timer"
-        if not k.state(ModuleState).exists(module):  # removed without del_timer_sync()
+        if not k.state(ModuleState).exists(module, instance):  # removed, no del_timer_sync()
             code_gone(k, module, 0x80,
                       f"a timer of module {module} fired after the module was removed: its "
                       f"exit must call del_timer_sync() (timer_delete_sync())")

@@ -73,8 +73,8 @@ system_highpri_wq = workqueue_struct("events_highpri", WQ_HIGHPRI)
 
 
 class WorkState(State):
-    """The queue ([handle, module, workqueue, due usec since boot] in queueing order), the
-    handle running now, and the worker's pid."""
+    """The queue ([handle, module, workqueue, due usec since boot, the module's load_order]
+    in queueing order), the handle running now, and the worker's pid."""
 
     PREFIX = "workqueue"
 
@@ -92,8 +92,8 @@ class WorkState(State):
     def queued(self, wid: int) -> bool:
         return any(item[0] == wid for item in self.queue)
 
-    def add(self, wid: int, module: str, wq: str, due: int) -> None:
-        self.queue.append([wid, module, wq, due])
+    def add(self, wid: int, module: str, wq: str, due: int, instance: int) -> None:
+        self.queue.append([wid, module, wq, due, instance])
         self._store()
 
     def remove(self, wid: int) -> bool:
@@ -221,7 +221,8 @@ def _queue(wq: workqueue_struct, work: work_struct, delay_jiffies: int) -> bool:
         return False  # already pending: queueing it again does nothing
     lm = _current.module()
     state.add(work.wid, lm.name if lm else "", wq.name,
-              _now(k) + max(0, int(delay_jiffies)) * 1_000_000 // HZ)
+              _now(k) + max(0, int(delay_jiffies)) * 1_000_000 // HZ,
+              lm.load_order if lm else 0)
     if state.need_worker():
         k.task.spawns.append(0)  # 0: the worker, started once this task commits
     wake(k, QUEUE_CHANNEL)
@@ -369,17 +370,17 @@ def run_worker(k: Kernel) -> None:
             next_due = min(i[3] for i in state.queue)
             wait_on(k, (QUEUE_CHANNEL,), max(0.0, (next_due - now) / 1e6), False)
             continue
-        wid, module, wq, _ = item
-        _run(k, wid, module)
+        wid, module, wq = item[:3]
+        _run(k, wid, module, item[4] if len(item) > 4 else None)
         k.state(WorkState).done()
         wake(k, f"work:{wid}")
         wake(k, f"wq:{wq}")
         k.schedule((), 0, False)  # commit; others run between two items
 
 
-def _run(k: Kernel, wid: int, module: str) -> None:
+def _run(k: Kernel, wid: int, module: str, instance: int | None) -> None:
     k.task.kind = "work"
-    if not k.state(ModuleState).exists(module):  # removed with its work still queued
+    if not k.state(ModuleState).exists(module, instance):  # removed with its work queued
         code_gone(k, module, 0x150,
                   f"a work item of module {module} ran after the module was removed: its "
                   f"exit must cancel_work_sync() (or flush) every work it queued")

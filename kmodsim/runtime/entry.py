@@ -147,6 +147,8 @@ class KernelEntry:
         task.watchdog = watchdog = Watchdog(lm.path, self.lockup_after)
         try:
             result, error = guard.run_module_code(watchdog, fn, *args, task=task)
+            if task.ended is not None:  # caught by module code: the task ends all the same
+                raise task.ended
             if error is None and watchdog.lockup is None and not watchdog.faults:
                 result, error = guard.c_value(kind, result, lm.path)
             if error is not None or watchdog.lockup is not None or watchdog.faults:

@@ -38,7 +38,8 @@ def start(home: str, tid: int) -> None:
     session that puts the thread's process in the background and leaves at once."""
     argv = ["/bin/sh", "-c", '"$0" -m kmodsim.kthreadd "$1" "$2" '
             '</dev/null >/dev/null 2>&1 &', sys.executable, home, str(tid)]
-    pid = os.posix_spawn("/bin/sh", argv, os.environ, setsid=True)
+    # no signal blocked: the spawner may hold SIGINT back while it sleeps (runtime/schedule)
+    pid = os.posix_spawn("/bin/sh", argv, os.environ, setsid=True, setsigmask=())
     os.waitpid(pid, 0)
 
 def stop_all(k: KernelEntry) -> None:

@@ -9,17 +9,21 @@ abstract socket with its process.
 
 from __future__ import annotations
 
+import _signal  # the C module: `signal` builds enums at import, which costs a command
 import os
 import time
 import zlib
 from typing import TYPE_CHECKING
 
 from kmodsim import store
+from kmodsim.errors import SIGKILL, Killed
 from kmodsim.kernel.module import ModuleState
-from kmodsim.kernel.sched import SchedState
+from kmodsim.kernel.sched import SIGINT, SchedState
+from kmodsim.kernel.time import TimeState
 from kmodsim.runtime import namespace
 
 if TYPE_CHECKING:
+    from kmodsim.kernel.sched import Task
     from kmodsim.runtime.entry import KernelEntry
 
 WOKEN, TIMED_OUT, SIGNALLED = "woken", "timeout", "signal"
@@ -94,8 +98,15 @@ def sleep(k: KernelEntry, channels: tuple[str, ...], timeout: float | None,
     """Sleep until woken on one of `channels`, until `timeout` seconds pass, or (when
     interruptible) until a signal (Ctrl-C) arrives; which of the three ended it."""
     task = k.task
+    if task.ended is not None:  # module code caught the task's end: it ends all the same
+        raise task.ended
+    if not task.sigint_held:
+        hold_sigint(task)
+    if not task.signal_pending:  # one held back since the last look
+        task.signal_pending = SIGINT in _signal.sigpending()
     if interruptible and task.signal_pending:  # a signal already came: no sleep at all
         return SIGNALLED
+    boot = k.state(TimeState).boot_time  # the boot it sleeps in (set now, if not yet)
     watchdog = task.watchdog
     if watchdog is not None:
         watchdog.pause()
@@ -115,9 +126,9 @@ def sleep(k: KernelEntry, channels: tuple[str, ...], timeout: float | None,
         outcome = _block(doorbell, timeout, interruptible, task)
     finally:
         store.retake(k.db)
-        catch_up(k)
         if watchdog is not None:
             watchdog.resume()
+        catch_up(k, boot)
     return outcome
 
 
@@ -132,21 +143,49 @@ def ring_woken(k: KernelEntry) -> None:
         start_spawned(k)
 
 
-def catch_up(k: KernelEntry) -> None:
+def catch_up(k: KernelEntry, boot: float) -> None:
     """Awake again, the store retaken: what other tasks did meanwhile, seen in place."""
     k.forget_remembered()
     k.reload()
+    if k.state(TimeState).boot_time != boot:
+        rebooted_under(k)
     k.state(SchedState).unregister(k.task.pid)
     modules = k.state(ModuleState)
     for lm in list(k.live.values()):
         row = modules.row(lm.name)
-        if row is None:  # removed meanwhile: nothing of it is saved again
-            lm.dirty = False
+        if row is None or row[4] != lm.load_order:  # removed (and maybe inserted again)
+            lm.dirty = False  # nothing of it is saved again
             if k.task.kthread and k.task.kind == "kthread":
                 freed_under_kthread(k, lm.name)
+            if row is not None:  # the new instance's memory is not this one's
+                k.forget(lm.name)
             continue
         namespace.catch_up(lm, row[6])
         lm.stored = (row[1], row[2])
+
+
+def end_boot(k: KernelEntry) -> set[int]:
+    """A reboot: the boot's kthreads are killed; the tasks asleep in it are returned, to be
+    rung once this commits: they wake, find another boot and end (rebooted_under)."""
+    from kmodsim.runtime.kthreadd import stop_all
+
+    stop_all(k)
+    sleepers = {int(pid) for pid in k.state(SchedState).waiters()}
+    k.state(TimeState).set_var("boot_time", time.time())  # what they find: another boot
+    k.finish()
+    return sleepers
+
+
+def rebooted_under(k: KernelEntry) -> None:
+    """The machine rebooted while this task slept: the task went down with its boot, as
+    every process does. Nothing it does from here is kept (the entry rolls back: the new
+    boot must not get the old one's modules or locks), however module code answers."""
+    k.task.ended = Killed(SIGKILL, hint=(
+        "kmodsim: the machine rebooted (kmod reboot) while this command slept in the "
+        "kernel: it ended with the boot it ran in"))
+    if k.task.watchdog is not None:
+        k.task.watchdog.passthrough = k.task.ended  # module code can't swallow it
+    raise k.task.ended
 
 
 def orphaned(k: KernelEntry) -> None:
@@ -169,17 +208,38 @@ def freed_under_kthread(k: KernelEntry, module: str) -> None:
               f"removed: its exit must call kthread_stop() on each thread it started")
 
 
+def hold_sigint(task: Task) -> None:
+    """The task's first sleep: from here on part of its work is committed, so a Ctrl-C must
+    not cut it short (it would die holding what it took, a mutex, an open file). As in the
+    kernel, the signal waits: an interruptible sleep takes it, or the return to user space
+    (release_sigint). Blocked, not caught: the watchdog swaps SIGINT's handler, not the
+    mask. (Python runs a signal's handler in the main thread, whichever thread the system
+    gave it to: a grader's other threads could still let one through.)"""
+    _signal.pthread_sigmask(_signal.SIG_BLOCK, {SIGINT})
+    task.sigint_held = True
+
+
+def release_sigint(task: Task) -> None:
+    """Return to user space: a Ctrl-C held back is delivered now (KeyboardInterrupt)."""
+    task.sigint_held = False
+    _signal.pthread_sigmask(_signal.SIG_UNBLOCK, {SIGINT})  # runs its handler, if pending
+
+
 def _block(doorbell: Doorbell | None, timeout: float | None, interruptible: bool,
-           task: object) -> str:
-    deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
-    while True:
-        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+           task: Task) -> str:
+    """Wait, SIGINT let through only to an interruptible sleep (unblocking it runs the
+    handler of one already pending; blocking it again, of one that came just before)."""
+    try:
+        if interruptible:
+            _signal.pthread_sigmask(_signal.SIG_UNBLOCK, {SIGINT})
         try:
             if doorbell is not None:
-                return WOKEN if doorbell.wait(left) else TIMED_OUT
-            time.sleep(left or 0)
+                return WOKEN if doorbell.wait(timeout) else TIMED_OUT
+            time.sleep(max(0.0, timeout or 0.0))
             return TIMED_OUT
-        except KeyboardInterrupt:  # Ctrl-C: delivered now only to an interruptible sleep
-            task.signal_pending = True  # type: ignore[attr-defined]
+        finally:
             if interruptible:
-                return SIGNALLED
+                _signal.pthread_sigmask(_signal.SIG_BLOCK, {SIGINT})
+    except KeyboardInterrupt:  # Ctrl-C at an interruptible sleep: delivered now
+        task.signal_pending = True
+        return SIGNALLED
