@@ -447,3 +447,60 @@ def test_ctrl_c_as_a_woken_task_waits_for_the_cpu_is_held_back(kmod, home, modul
     assert spinner.wait(timeout=30) == 0
     assert "holder: released, signal pending 1" in messages_of(home)
     assert kmod("proc", "read", "holder").stdout == "100\n"
+
+
+ALARM = """
+    MODULE_LICENSE("GPL")
+    ready = 0
+    wq = DECLARE_WAIT_QUEUE_HEAD()
+    t = timer_list()
+
+    def alarm_fired(timer):
+        global ready
+        ready = 1
+        pr_info("alarm: fired\\n")
+        wake_up_interruptible(wq)
+
+    def alarm_read(file, buf, size, ppos):
+        global ready
+        if ppos.value:
+            return 0
+        if file.f_flags & O_NONBLOCK:    # `--nonblock`: arm it, and wait for it
+            mod_timer(t, jiffies_now() + HZ)
+        if wait_event_interruptible(wq, lambda: ready):
+            return -ERESTARTSYS
+        ready = 0
+        return simple_read_from_buffer(buf, size, ppos, b"rang\\n", 5)
+
+    def alarm_write(file, buf, size, ppos):
+        pr_info("alarm: set\\n")
+        mod_timer(t, jiffies_now() + HZ)
+        return size
+
+    @module_init
+    def alarm_init():
+        timer_setup(t, alarm_fired, 0)
+        proc_create("alarm", 0o666, None, proc_ops(proc_read=alarm_read, proc_write=alarm_write))
+        return 0
+
+    @module_exit
+    def alarm_exit():
+        del_timer_sync(t)
+        remove_proc_entry("alarm", None)
+    """
+
+
+@pytest.mark.parametrize("armed_by", ["the sleeper", "another command"])
+def test_a_timers_wake_up_reaches_a_sleeper_on_time(kmod, home, module_file, armed_by):
+    # nobody else enters the kernel: the sleeper itself wakes at the deadline to fire it,
+    # also when the timer was armed after it went to sleep
+    kmod("insmod", module_file("alarm", ALARM))
+    if armed_by == "the sleeper":
+        reader = start(home, "proc", "read", "--nonblock", "alarm")
+    else:
+        reader = start(home, "proc", "read", "alarm")
+        time.sleep(0.5)
+        assert kmod("proc", "write", "alarm", "1").returncode == 0
+    out, err = reader.communicate(timeout=10)
+    assert (reader.returncode, out, err) == (0, b"rang\n", b"")
+    assert messages_of(home)[-1] == "alarm: fired"

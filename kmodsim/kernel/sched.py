@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 WOKEN, TIMED_OUT, SIGNALLED = "woken", "timeout", "signal"
 SIGINT = 2
+# rung when a timer is armed: a task asleep on a channel wakes (without returning) to see when
+# it must fire the timer (runtime/schedule)
+TIMERS_CHANNEL = "timers"
 
 
 class Task:

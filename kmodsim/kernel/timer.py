@@ -1,9 +1,10 @@
 """Kernel timers (include/linux/timer.h, kernel/time/timer.c): run a function once a jiffies
 deadline passes.
 
-There is no daemon, so nothing runs between commands: every kernel entry first fires the
-timers whose deadline has passed, in order, as the timer softirq would have. A timer that
-re-arms itself for a deadline already past fires again in the same catch-up. The timer
+There is no daemon: every kernel entry first fires the timers whose deadline has passed, in
+order, as the timer softirq would have, and a task asleep in the kernel wakes at the next
+deadline to fire it (runtime/schedule), so a timer's wake_up() reaches a sleeper on time. A
+timer that re-arms itself for a deadline already past fires again in the same catch-up. The timer
 objects are module memory (each module's `timer` objects, by handle); which are armed, and
 when they expire, is this subsystem's state for the boot.
 """
@@ -15,8 +16,9 @@ from collections.abc import Callable
 from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel, State
 from kmodsim.kernel.module import ModuleState
-from kmodsim.kernel.panic import code_gone
-from kmodsim.kernel.time import TimeState, jiffies_to_usec_since_boot, usec_to_jiffies
+from kmodsim.kernel.panic import PanicState, code_gone
+from kmodsim.kernel.sched import TIMERS_CHANNEL, wake
+from kmodsim.kernel.time import HZ, TimeState, jiffies_to_usec_since_boot, usec_to_jiffies
 
 TIMER_DEFERRABLE = 0x00080000
 TIMER_PINNED = 0x00200000
@@ -64,6 +66,7 @@ class TimerState(State):
         self.armed[str(timer.tid)] = [lm.name if lm else "", timer.expires,
                                       lm.load_order if lm else 0]
         self._store()
+        wake(self.k, TIMERS_CHANNEL)  # the sleepers see when they must wake to fire it
         return int(was)
 
     def disarm(self, timer: timer_list) -> int:
@@ -108,6 +111,29 @@ class TimerState(State):
             k.call(lm, "timer", timer.function, timer)
         finally:
             k.task.in_irq = False
+
+
+    def next_due_in(self) -> float | None:
+        """Seconds until the earliest armed timer is due (0: it is; None: none armed)."""
+        if not self.armed:
+            return None
+        now_usec = self.k.state(TimeState).wall_usec()
+        now = usec_to_jiffies(now_usec)
+        ahead = min(((exp - now + 0x80000000) & 0xFFFFFFFF) - 0x80000000  # wrap-safe
+                    for _, exp, *_ in self.armed.values())
+        if ahead <= 0:
+            return 0.0
+        into_jiffy = now_usec * HZ % 1_000_000 / HZ  # microseconds since `now` began
+        return max(0.0, (ahead * 1_000_000 / HZ - into_jiffy) / 1e6)
+
+
+def next_timer_in(k: Kernel) -> float | None:
+    """When a sleeping task must wake to fire a timer: seconds from now, or None."""
+    if k.meta.get(f"{TimerState.PREFIX}.armed") in (None, "{}"):
+        return None
+    if k.state(PanicState).panicked:
+        return None  # a panicked kernel runs no timer
+    return k.state(TimerState).next_due_in()
 
 
 def run_due_timers(k: Kernel) -> None:

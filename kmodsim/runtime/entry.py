@@ -23,7 +23,7 @@ from kmodsim.kernel.panic import (
     KernelFault,
 )
 from kmodsim.kernel.printk import catch_up, hint
-from kmodsim.kernel.sched import Task, woken_by
+from kmodsim.kernel.sched import TIMERS_CHANNEL, Task, woken_by
 from kmodsim.kernel.softirq import run_tasklets
 from kmodsim.runtime import guard, namespace, schedule
 from kmodsim.runtime.faults import report_fault, top_level_failed
@@ -42,6 +42,7 @@ class KernelEntry:
         self.task = Task(comm, uid)
         self.live: dict[str, Module] = {}  # modules whose code runs in this entry
         self.to_ring: set[int] = set()  # tasks to wake once this task's work is committed
+        self.to_nudge: set[int] = set()  # sleepers to tell a timer was armed, likewise
         self.codes: dict[str, bytes] = {}  # the stored code of each module brought in
         self.lockup_after = threshold()  # read once: the environment is looked up slowly
         self.reload()
@@ -174,8 +175,11 @@ class KernelEntry:
         """Save every touched module's memory and every used subsystem's state; note whom
         this task woke, to ring them once it has committed."""
         if self.task.wakes:
-            self.to_ring |= woken_by(self, self.task.wakes)
-            self.task.wakes = set()
+            wakes, self.task.wakes = self.task.wakes, set()
+            if TIMERS_CHANNEL in wakes:
+                wakes.discard(TIMERS_CHANNEL)
+                self.to_nudge |= woken_by(self, {TIMERS_CHANNEL})
+            self.to_ring |= woken_by(self, wakes)
         for lm in list(self.live.values()):
             if lm.dirty:
                 namespace.save(self, lm)

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 from kmodsim import store
 from kmodsim.errors import SIGKILL, Killed
 from kmodsim.kernel.module import ModuleState
-from kmodsim.kernel.sched import SIGINT, SchedState
+from kmodsim.kernel.sched import SIGINT, TIMERS_CHANNEL, SchedState
 from kmodsim.kernel.time import TimeState
+from kmodsim.kernel.timer import next_timer_in, run_due_timers
 from kmodsim.runtime import namespace
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from kmodsim.runtime.entry import KernelEntry
 
 WOKEN, TIMED_OUT, SIGNALLED = "woken", "timeout", "signal"
+NUDGED = "nudged"  # rung only because a timer was armed: the sleep goes on
+_WAKE, _NUDGE = b"!", b"t"  # what a doorbell is rung with
 
 
 def machine_key(path: object) -> str:
@@ -49,26 +52,27 @@ class Doorbell:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(_address(key, pid))
 
-    def wait(self, timeout: float | None) -> bool:
-        """True if rung before `timeout` seconds (None: forever); rings are drained."""
+    def wait(self, timeout: float | None) -> str:
+        """WOKEN, NUDGED (only a timer was armed) or TIMED_OUT after `timeout` seconds (None:
+        never); the rings waiting are all read."""
         self.sock.settimeout(timeout)
         try:
-            self.sock.recv(64)
+            rings = [self.sock.recv(64)]
         except TimeoutError:  # socket.timeout
-            return False
+            return TIMED_OUT
         self.sock.setblocking(False)
         try:
-            while self.sock.recv(64):
-                pass
+            while True:
+                rings.append(self.sock.recv(64))
         except OSError:
             pass
-        return True
+        return NUDGED if all(ring == _NUDGE for ring in rings) else WOKEN
 
     def close(self) -> None:
         self.sock.close()
 
 
-def ring(key: str, pids: set[int]) -> None:
+def ring(key: str, pids: set[int], what: bytes = _WAKE) -> None:
     """Wake these tasks (after the waker's commit); a task that is gone is skipped."""
     if not pids:
         return
@@ -77,7 +81,7 @@ def ring(key: str, pids: set[int]) -> None:
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
         for pid in pids:
             try:
-                s.sendto(b"!", _address(key, pid))
+                s.sendto(what, _address(key, pid))
             except OSError:  # it died while waiting: nothing to wake
                 pass
 
@@ -96,7 +100,45 @@ def _own_doorbell(k: KernelEntry) -> Doorbell:
 def sleep(k: KernelEntry, channels: tuple[str, ...], timeout: float | None,
           interruptible: bool) -> str:
     """Sleep until woken on one of `channels`, until `timeout` seconds pass, or (when
-    interruptible) until a signal (Ctrl-C) arrives; which of the three ended it."""
+    interruptible) until a signal (Ctrl-C) arrives; which of the three ended it. Timers that
+    fall due meanwhile are fired by the sleeper as it wakes (the CPU's timer interrupt):
+    one that wakes `channels` ends the sleep."""
+    deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
+    while True:
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        timer_in = next_timer_in(k)
+        for_timer = timer_in is not None and (left is None or timer_in < left)
+        outcome = _sleep_once(k, channels, timer_in if for_timer else left, interruptible)
+        if outcome != SIGNALLED and fire_timers(k, channels):
+            return WOKEN
+        if outcome == NUDGED or (outcome == TIMED_OUT and for_timer):
+            continue
+        return outcome
+
+
+def fire_timers(k: KernelEntry, channels: tuple[str, ...]) -> bool:
+    """Fire the timers due, in interrupt context on this task's CPU (then the tasklets they
+    scheduled); whether they woke one of `channels`. The task's own locks and wake-ups stay
+    its own."""
+    if next_timer_in(k) != 0.0:
+        return False
+    task = k.task
+    kind, held, wakes = task.kind, task.held, task.wakes
+    task.held, task.wakes = [], set()
+    try:
+        run_due_timers(k)
+        if task.tasklets:
+            from kmodsim.kernel.softirq import run_tasklets
+
+            run_tasklets(k)
+        return bool(task.wakes.intersection(channels))
+    finally:
+        task.wakes |= wakes
+        task.kind, task.held = kind, held
+
+
+def _sleep_once(k: KernelEntry, channels: tuple[str, ...], timeout: float | None,
+                interruptible: bool) -> str:
     task = k.task
     if task.ended is not None:  # module code caught the task's end: it ends all the same
         raise task.ended
@@ -116,7 +158,7 @@ def sleep(k: KernelEntry, channels: tuple[str, ...], timeout: float | None,
         run_tasklets(k)
     doorbell = _own_doorbell(k) if channels else None  # bound before anyone may ring it
     if channels:
-        k.state(SchedState).register(task.pid, channels)
+        k.state(SchedState).register(task.pid, (*channels, TIMERS_CHANNEL))
     k.finish()  # what the task did so far ...
     store.release(k.db)  # ... commits, and other tasks may run
     ring_woken(k)
@@ -136,7 +178,8 @@ def ring_woken(k: KernelEntry) -> None:
     """Once the task's work is committed: wake the tasks it woke, start the kthreads it
     created."""
     ring(k.key, k.to_ring)
-    k.to_ring = set()
+    ring(k.key, k.to_nudge - k.to_ring, _NUDGE)
+    k.to_ring, k.to_nudge = set(), set()
     if k.task.spawns:
         from kmodsim.runtime.kthreadd import start_spawned
 
@@ -234,7 +277,7 @@ def _block(doorbell: Doorbell | None, timeout: float | None, interruptible: bool
             _signal.pthread_sigmask(_signal.SIG_UNBLOCK, {SIGINT})
         try:
             if doorbell is not None:
-                return WOKEN if doorbell.wait(timeout) else TIMED_OUT
+                return doorbell.wait(timeout)
             time.sleep(max(0.0, timeout or 0.0))
             return TIMED_OUT
         finally:
