@@ -11,8 +11,6 @@ the kernel's own (/proc/modules) is kept pickled by the program between calls.
 from __future__ import annotations
 
 import _pickle as pickle  # the C pickler alone: `pickle` adds a Python one (1 ms of start-up)
-import itertools
-import os
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -20,6 +18,7 @@ from kmodsim.errors import ProcError
 from kmodsim.kernel import fs
 from kmodsim.kernel._current import Kernel
 from kmodsim.kernel.errno import EBADF
+from kmodsim.kernel.fs import FILES
 from kmodsim.kernel.vfs import (
     O_APPEND,
     O_CREAT,
@@ -36,8 +35,6 @@ if TYPE_CHECKING:
     from kmodsim.machine import Machine
 
 BUFSIZE = 8192  # what Python's own buffered files ask read(2) for
-FILES = "files"  # the open files kept in a module's memory (Module.objects_of)
-_numbers = itertools.count(1)
 
 
 class SimulatedFile:
@@ -58,7 +55,6 @@ class SimulatedFile:
         if nonblock:  # O_NONBLOCK: a handler that would sleep returns -EAGAIN instead
             flags |= O_NONBLOCK
         self._path = fs.normalize(path)
-        self._key = f"{os.getpid()}.{next(_numbers)}"  # its place in its module's memory
         self._buffer = b""
         self.closed = False
         with machine._kernel() as k:
@@ -67,25 +63,26 @@ class SimulatedFile:
         self._frozen = frozen
 
     def _freeze(self, of: fs.OpenFile) -> tuple:
-        if of.lm is None:  # the kernel's own file: the program keeps it
+        """(path, module, key) of a module's file, kept among its FILES (fs.open_file put
+        it there); (path, None, pickled file) of the kernel's own, which the program keeps."""
+        if of.lm is None:
             return of.path, None, pickle.dumps((of.node, of.filp))
-        of.lm.objects_of(FILES)[self._key] = (of.node, of.filp)
-        of.lm.dirty = True  # saved with the module's memory at the end of the entry
-        return of.path, of.lm.name, None
+        of.lm.dirty = True  # the file (its position) is saved with the module's memory
+        return of.path, of.lm.name, of.key
 
     def _thaw(self, k: Kernel, frozen: tuple) -> fs.OpenFile:
-        path, owner, blob = frozen
+        path, owner, kept = frozen
         if owner is None:
-            node, filp = load_blob(blob)  # type: ignore[misc]
+            node, filp = load_blob(kept)  # type: ignore[misc]
             return fs.OpenFile(path, node, None, filp)
         try:
             lm = k.module(owner)
-            node, filp = lm.objects_of(FILES)[self._key]
+            node, filp = lm.objects_of(FILES)[kept]
         except KeyError:  # rmmod -f, or a reboot, while the file was open
             raise ProcError(path, EBADF, [f"kmod: {path}: its module {owner} was removed (or "
                                           f"the machine rebooted) while the file was open"]
                             ) from None
-        return fs.OpenFile(path, node, lm, filp)
+        return fs.OpenFile(path, node, lm, filp, kept)
 
     def _syscall(self, op: str, arg: object = None) -> object:
         if self.closed:
@@ -113,12 +110,7 @@ class SimulatedFile:
                 of = self._thaw(k, self._frozen)
             except ProcError:
                 return  # its module is gone, and the file with it
-            try:
-                fs.release(k, of)
-            finally:
-                if of.lm is not None:
-                    of.lm.objects_of(FILES).pop(self._key, None)
-                    of.lm.dirty = True
+            fs.release(k, of)  # which takes it from its module's FILES, whatever the hook does
 
     def _out(self, data: bytes) -> str | bytes:
         return data if self._binary else data.decode("utf-8", "replace")

@@ -20,6 +20,7 @@ from kmodsim.formats.kmodtools import (
     rmmod_not_loaded,
 )
 from kmodsim.formats.kmsg import Record
+from kmodsim.kernel.fs import release_files_of_the_dead
 from kmodsim.kernel.module import ModuleState, module_name, module_size, storable
 from kmodsim.kernel.panic import PanicState, TaskDied
 from kmodsim.kernel.printk import PrintkState
@@ -86,6 +87,8 @@ class Machine:
                                     f"`kmod reboot`")
                 try:
                     if timers and not panicked:
+                        if k.meta.get("module.opens") not in (None, "{}"):  # files held open
+                            release_files_of_the_dead(k)
                         run_due_timers(k)
                         if k.task.tasklets:  # scheduled by a timer: the softirq runs them next
                             from kmodsim.kernel.softirq import run_tasklets

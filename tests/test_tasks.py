@@ -504,3 +504,75 @@ def test_a_timers_wake_up_reaches_a_sleeper_on_time(kmod, home, module_file, arm
     out, err = reader.communicate(timeout=10)
     assert (reader.returncode, out, err) == (0, b"rang\n", b"")
     assert messages_of(home)[-1] == "alarm: fired"
+
+
+# LKMPG's sleep example, in short: one opener at a time, the others sleep until it closes
+ONE_AT_A_TIME = """
+    MODULE_LICENSE("GPL")
+    already_open = 0
+    waitq = DECLARE_WAIT_QUEUE_HEAD()
+
+    def single_open(inode, file):
+        global already_open
+        while already_open:
+            if file.f_flags & O_NONBLOCK:
+                return -EAGAIN
+            if wait_event_interruptible(waitq, lambda: not already_open):
+                return -EINTR
+        already_open = 1
+        pr_info("single: opened by %d\\n", current.pid)
+        return 0
+
+    def single_read(file, buf, size, ppos):
+        if wait_event_interruptible(waitq, lambda: False):  # until killed, or Ctrl-C
+            return -EINTR
+        return 0
+
+    def single_release(inode, file):
+        global already_open
+        already_open = 0
+        pr_info("single: released by %d\\n", current.pid)
+        wake_up(waitq)
+        return 0
+
+    @module_init
+    def single_init():
+        proc_create("single", 0o666, None, proc_ops(proc_open=single_open,
+                    proc_read=single_read, proc_release=single_release))
+        return 0
+
+    @module_exit
+    def single_exit():
+        remove_proc_entry("single", None)
+    """
+
+
+@pytest.mark.parametrize("holder", ["a kmod command", "a program that exits"])
+def test_a_process_that_dies_with_a_file_open_has_it_released(kmod, home, module_file,
+                                                              holder):
+    # as the kernel closes every file of a process at its exit, even at kill -9: the next
+    # opener must not wait for ever on a release that never ran
+    kmod("insmod", module_file("single", ONE_AT_A_TIME))
+    if holder == "a kmod command":  # asleep in read(), the file open, then kill -9
+        first = start(home, "proc", "read", "single")
+        until(lambda: any(line.startswith("single: opened") for line in messages_of(home)))
+        first.kill()
+        first.wait()
+    else:  # a Python program that opens the file and ends without closing it
+        program = ("import os, sys\n"
+                   "from kmodsim.machine import Machine\n"
+                   "f = Machine(sys.argv[1]).open('/proc/single')\n"
+                   "os._exit(0)\n")
+        assert subprocess.run([sys.executable, "-c", program, str(home)]).returncode == 0
+    from kmodsim.machine import Machine
+
+    m = Machine(home)
+    try:
+        with m.open("/proc/single", nonblock=True):  # EAGAIN if it was never released
+            log = [r.text for r in m.log_records()]
+    finally:
+        m.close()
+    opened = [line for line in log if line.startswith("single: opened by ")]
+    assert opened[1:] == [f"single: opened by {os.getpid()}"]
+    assert log[log.index(opened[0]) + 1].startswith("single: released by ")
+    assert kmod("rmmod", "single").returncode == 0

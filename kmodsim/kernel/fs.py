@@ -12,6 +12,7 @@ an owner, or a function marked vfs.kernel_glue) are called directly.
 
 from __future__ import annotations
 
+import itertools
 import types
 from collections.abc import Callable
 
@@ -47,6 +48,11 @@ from kmodsim.kernel.vfs import (
 )
 
 ENOIOCTLCMD = 515  # a driver's "not mine": the system call says ENOTTY
+# A module's open files are kernel memory, kept with the module's (Module.objects_of), keyed
+# "PID.N" by the process that opened them: the program that keeps one open across calls
+# finds it there, and a process that died with files open has them released for it.
+FILES = "files"
+_numbers = itertools.count(1)
 
 
 def proc_path(name: str) -> str:
@@ -67,13 +73,15 @@ def normalize(path: str) -> str:
 class OpenFile:
     """An open file: the node it was opened from, its module, the struct file handlers see."""
 
-    __slots__ = ("path", "node", "lm", "filp")
+    __slots__ = ("path", "node", "lm", "filp", "key")
 
-    def __init__(self, path: str, node: Node, lm: Module | None, filp: file) -> None:
+    def __init__(self, path: str, node: Node, lm: Module | None, filp: file,
+                 key: str = "") -> None:
         self.path = path
         self.node = node
         self.lm = lm  # the module that owns the node (kept in use while it is open)
         self.filp = filp
+        self.key = key  # where it is kept among the module's FILES
 
 
 def _denied(path: str, err: int, node: Node | None, mask: int = 0) -> ProcError:
@@ -127,6 +135,8 @@ def open_file(k: Kernel, path: str, flags: int) -> OpenFile:
             raise ProcError(path, -ret)
     if lm is not None:  # try_module_get(): an open file keeps its module in use
         k.state(ModuleState).file_opened(lm.name)
+        of.key = f"{k.task.pid}.{next(_numbers)}"
+        lm.objects_of(FILES)[of.key] = (node, filp)
     return of
 
 
@@ -275,7 +285,35 @@ def release(k: Kernel, of: OpenFile) -> None:
             _call(k, of, "release", fn, of.filp.f_inode, of.filp)
     finally:
         if of.lm is not None:
+            of.lm.objects_of(FILES).pop(of.key, None)
+            of.lm.dirty = True
             k.state(ModuleState).file_closed(of.lm.name)
+
+
+def release_files_of_the_dead(k: Kernel) -> None:
+    """A process that ended with files open (it exited without closing them, or was
+    killed -9 asleep in a handler) closed them, as the kernel closes every file at exit:
+    their release hooks run now, in the next task that enters the kernel. An Oops in one
+    is reported and ends that release alone."""
+    modules = k.state(ModuleState)
+    for name, pids in modules.dead_openers().items():
+        modules.forget_opens(name, pids)
+        try:
+            lm = k.module(name)
+        except KeyError:
+            continue
+        files = lm.objects_of(FILES)
+        for key in [key for key in files if key.partition(".")[0] in pids]:
+            node, filp = files.pop(key)
+            lm.dirty = True
+            fn = getattr(node.fops, "release", None)
+            if fn is None:
+                continue
+            try:
+                _call(k, OpenFile(node.path, node, lm, filp, key), "release", fn,
+                      filp.f_inode, filp)
+            except TaskDied:
+                pass  # its report is logged; the task that ran it goes on
 
 
 def _value(path: str, ret: object, what: str) -> int:

@@ -529,6 +529,24 @@ class ModuleState(State):
         stored = sum(n for pid, n in (by_pid or {}).items() if alive(int(pid)))
         return stored + self.opened.get(name, 0)
 
+    def dead_openers(self) -> dict[str, set[str]]:
+        """Module -> the pids of processes that ended with files of it open."""
+        if not self.var("opens"):
+            return {}
+        dead = {name: {pid for pid in by_pid if not alive(int(pid))}
+                for name, by_pid in self._opens().items()}
+        return {name: pids for name, pids in dead.items() if pids}
+
+    def forget_opens(self, name: str, pids: set[str]) -> None:
+        """Those processes' files of `name` are closed."""
+        opens = self._opens()
+        by_pid = opens.get(name, {})
+        for pid in pids:
+            by_pid.pop(pid, None)
+        if not by_pid:
+            opens.pop(name, None)
+        self.set_json_var("opens", opens)
+
     def _store_opens(self) -> None:
         """The files this task still has open, kept for other tasks to see (a file opened
         and closed within one kernel entry never needs to be)."""
