@@ -13,6 +13,7 @@ import pytest
 from conftest import MODULES, messages
 
 from kmodsim.errors import InsmodError, Killed, KmodError, RmmodError
+from kmodsim.kernel.debug.hung_task import hung_task_timeout
 from kmodsim.machine import Machine
 
 BUGGY = MODULES / "buggy"
@@ -143,6 +144,125 @@ def test_handler_returning_with_a_lock_held_then_a_hung_task(kmod, machine, home
         taker.kill()
         taker.wait()
     assert kmod("reboot").returncode == 0  # the way out
+
+
+# Each command the tests write to /proc/sleepy logs its name, then does what the name says;
+# the log line shows once the command sleeps (a task's work is committed at its sleep).
+SLEEPY = """
+    MODULE_LICENSE("GPL")
+    wq = DECLARE_WAIT_QUEUE_HEAD()
+    done = DECLARE_COMPLETION()
+    sem = DEFINE_SEMAPHORE()
+    big_lock = DEFINE_MUTEX()
+    ready = 0
+
+    def sleepy_write(file, buf, count, ppos):
+        global ready
+        cmd = bytearray(count)
+        if copy_from_user(cmd, buf, count):
+            return -EFAULT
+        word = bytes(cmd).strip().decode()
+        pr_info("sleepy: %s\\n", word)
+        if word == "wait_event":
+            wait_event(wq, lambda: ready)
+        elif word == "wait_event_interruptible":
+            if wait_event_interruptible(wq, lambda: ready):
+                return -ERESTARTSYS
+        elif word == "wake_up":
+            ready = 1
+            wake_up(wq)
+        elif word == "wait_for_completion":
+            wait_for_completion(done)
+        elif word == "complete":
+            complete(done)
+        elif word == "down":
+            down(sem)
+        elif word == "up":
+            up(sem)
+        elif word == "lock":
+            mutex_lock(big_lock)
+            mutex_unlock(big_lock)
+        elif word == "lock_interruptible":
+            if mutex_lock_interruptible(big_lock):
+                return -EINTR
+            mutex_unlock(big_lock)
+        elif word == "hold_and_wait":
+            mutex_lock(big_lock)
+            wait_event(wq, lambda: ready)
+            mutex_unlock(big_lock)
+        return count
+
+    @module_init
+    def sleepy_init():
+        proc_create("sleepy", 0o666, None, proc_ops(proc_write=sleepy_write))
+        return 0
+
+    @module_exit
+    def sleepy_exit():
+        remove_proc_entry("sleepy", None)
+    """
+
+
+def sleeper(home: Path, word: str, hung_timeout: str) -> subprocess.Popen[bytes]:
+    """`kmod proc write sleepy WORD` in the background, with its own hung-task timeout."""
+    env = dict(os.environ, KMODSIM_HOME=str(home), KMODSIM_HUNG_TASK_TIMEOUT=hung_timeout)
+    return subprocess.Popen([KMOD, "proc", "write", "sleepy", word], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def until_logged(machine: Machine, line: str, times: int = 1) -> list[str]:
+    """The log once it holds `line` `times` times (a sleeper's line: it is asleep)."""
+    deadline = time.monotonic() + 30
+    while (log := messages(machine)).count(line) < times:
+        assert time.monotonic() < deadline, f"never logged: {line}"
+        time.sleep(0.05)
+    return log
+
+
+def hung_reports(log: list[str]) -> list[str]:
+    return [line for line in log if line.startswith("INFO: task ")]
+
+
+def until_reported(machine: Machine) -> list[str]:
+    """The log once khungtaskd has reported a task."""
+    deadline = time.monotonic() + 30
+    while not hung_reports(log := messages(machine)):
+        assert time.monotonic() < deadline, "no hung-task report"
+        time.sleep(0.05)
+    return log
+
+
+def finished(*tasks: subprocess.Popen[bytes]) -> list[int]:
+    return [task.wait(timeout=30) for task in tasks]
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("0", 0), ("", 120), ("1.5", 1.5),
+                                                ("-3", 120), ("soon", 120), ("inf", 120)])
+def test_hung_task_timeout_setting(monkeypatch, value, seconds):
+    monkeypatch.setenv("KMODSIM_HUNG_TASK_TIMEOUT", value)
+    assert hung_task_timeout() == seconds  # 0 is off, as hung_task_timeout_secs=0
+
+
+def test_hung_task_timeout_zero_reports_nothing(kmod, machine, home, module_file):
+    kmod("insmod", module_file("sleepy", SLEEPY))
+    holder = sleeper(home, "hold_and_wait", "0")
+    tasks = [holder]
+    try:
+        until_logged(machine, "sleepy: hold_and_wait")
+        tasks.append(sleeper(home, "lock", "0"))  # waits for the mutex, unwatched
+        until_logged(machine, "sleepy: lock")
+        # a later waiter, watched for 2 s, is reported past the time the other one would be
+        tasks.append(sleeper(home, "lock", "2"))
+        until_logged(machine, "sleepy: lock", 2)
+        only_the_watched = [f"INFO: task sh:{tasks[2].pid} blocked for more than 2 seconds."]
+        assert hung_reports(until_reported(machine)) == only_the_watched
+        assert kmod("proc", "write", "sleepy", "wake_up").returncode == 0
+        assert finished(*tasks) == [0, 0, 0]  # the holder unlocks: both waiters take it
+    finally:
+        for task in tasks:
+            task.kill()
+            task.wait()
+    assert hung_reports(messages(machine)) == only_the_watched
 
 
 def test_recursive_locking_is_lockdeps_report(machine):

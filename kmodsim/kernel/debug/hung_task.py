@@ -4,6 +4,7 @@ than hung_task_timeout_secs gets this report.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from kmodsim.kernel.sched import wait_on
 from kmodsim.kernel.stacktrace import Frame, at, call_trace, live_frames
 from kmodsim.kernel.version import KERNEL_IDENT
 
-HUNG_TASK_TIMEOUT = 120
+HUNG_TASK_TIMEOUT = 120.0
 
 
 def report_hung_task(k: Kernel, lock: object, timeout: float) -> None:
@@ -42,12 +43,14 @@ def report_hung_task(k: Kernel, lock: object, timeout: float) -> None:
 
 
 def hung_task_timeout() -> float:
-    """hung_task_timeout_secs: 120 s, as the kernel's default (KMODSIM_HUNG_TASK_TIMEOUT)."""
+    """hung_task_timeout_secs (KMODSIM_HUNG_TASK_TIMEOUT): 120 s, the kernel's default; 0
+    turns the detector off, as `echo 0 > /proc/sys/kernel/hung_task_timeout_secs` does. The
+    kernel refuses a negative value and keeps its own: so does an unreadable one here."""
     try:
-        value = float(os.environ.get("KMODSIM_HUNG_TASK_TIMEOUT", "120"))
+        value = float(os.environ.get("KMODSIM_HUNG_TASK_TIMEOUT", "") or HUNG_TASK_TIMEOUT)
     except ValueError:
-        value = 120.0
-    return value if value > 0 else 120.0
+        return HUNG_TASK_TIMEOUT
+    return value if 0 <= value < math.inf else HUNG_TASK_TIMEOUT
 
 
 def wait_for_completion_of(k: Kernel, done: Callable[[], bool], channel: str, waits_in: str,
@@ -56,14 +59,16 @@ def wait_for_completion_of(k: Kernel, done: Callable[[], bool], channel: str, wa
     each wake-up on `channel`, and every half second: the task that would wake it may have
     died); past the hung-task timeout, khungtaskd's report once, from `waits_in` (the kernel
     function that waits), and the hint `why`. Whether it had to wait."""
-    waited = reported = False
+    waited = False
+    timeout = hung_task_timeout()
+    watched = timeout > 0  # until khungtaskd has reported this wait (0: it is off)
     start = time.monotonic()
     while not done():
         waited = True
         wait_on(k, (channel,), 0.5, interruptible=False)
-        if not reported and time.monotonic() - start >= hung_task_timeout():
-            reported = True
-            report_hung_wait(k, hung_task_timeout(), waits_in, why)
+        if watched and time.monotonic() - start >= timeout:
+            watched = False
+            report_hung_wait(k, timeout, waits_in, why)
     return waited
 
 
