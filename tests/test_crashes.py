@@ -171,6 +171,8 @@ SLEEPY = """
         elif word == "wake_up":
             ready = 1
             wake_up(wq)
+        elif word == "set_ready":  # and forget wake_up()
+            ready = 1
         elif word == "wait_for_completion":
             wait_for_completion(done)
         elif word == "complete":
@@ -263,6 +265,105 @@ def test_hung_task_timeout_zero_reports_nothing(kmod, machine, home, module_file
             task.kill()
             task.wait()
     assert hung_reports(messages(machine)) == only_the_watched
+
+
+USER_REGS = [
+    "RIP: 0033:0x7f466bdb1829",
+    "RSP: 002b:00007fff14b774c8 EFLAGS: 00000246 ORIG_RAX: 0000000000000001",
+    "RAX: ffffffffffffffda RBX: 00005573f87e74b0 RCX: 00007f466bdb1829",
+    "RDX: 0000000000000000 RSI: 00005573c91664a0 RDI: 0000000000000005",
+    "RBP: 00005573c91664a0 R08: 0000000000000000 R09: 00007f466be8b2a0",
+    "R10: 0000000000000005 R11: 0000000000000246 R12: 0000000000000000",
+    "R13: 0000000000000000 R14: 00005573f87e7490 R15: 0000000000000000"]
+
+
+@pytest.mark.parametrize(("taken", "word", "waker", "waits_in", "why"), [
+    ("", "wait_event", "wake_up", [" sleepy_write+0x85/0x260 [sleepy]"],
+     "wait_event(wq) waits for a condition nobody has made true; wake_up(wq) after setting "
+     "it"),
+    ("", "wait_for_completion", "complete",
+     [" schedule_timeout+0x11a/0x150", " __wait_for_common+0x94/0x1e0",
+      " sleepy_write+0x125/0x260 [sleepy]"],
+     "wait_for_completion(done) waits for a complete(done) nobody has called"),
+    ("down", "down", "up",
+     [" schedule_timeout+0x11a/0x150", " __down_common+0x11e/0x240", " down+0x43/0x60",
+      " sleepy_write+0x165/0x260 [sleepy]"],
+     "down(sem) waits for an up(sem) that never came: each down() that takes the semaphore "
+     "needs one once done"),
+], ids=["wait_event", "wait_for_completion", "down"])
+def test_uninterruptible_wait_past_the_hung_task_timeout(kmod, machine, home, module_file,
+                                                         taken, word, waker, waits_in, why):
+    path = module_file("sleepy", SLEEPY)
+    kmod("insmod", path)
+    if taken:  # the semaphore's one place, taken by a command that has returned
+        assert kmod("proc", "write", "sleepy", taken).returncode == 0
+    task = sleeper(home, word, "1")
+    try:
+        log = until_reported(machine)
+        first = f"INFO: task sh:{task.pid} blocked for more than 1 seconds."
+        assert section(log, first, " </TASK>") == [
+            first,
+            "      Tainted: G           OE      6.1.0-kmodsim #1 kmodsim",
+            '"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.',
+            f"task:sh              state:D stack:0     pid:{task.pid:<5} ppid:{os.getpid():<6} "
+            f"flags:0x00000002",
+            "Call Trace:", " <TASK>", " __schedule+0x34d/0xa00", " schedule+0x5a/0xd0",
+            *waits_in, " proc_reg_write+0x56/0xa0", " vfs_write+0xc7/0x3f0",
+            " ksys_write+0x6b/0xf0", " do_syscall_64+0x5d/0xb0",
+            " entry_SYSCALL_64_after_hwframe+0x6e/0xd8", *USER_REGS, " </TASK>"]
+        line = next(n for n, text in enumerate(Path(path).read_text().splitlines(), 1)
+                    if text.strip().startswith(f"{word}("))
+        assert log[log.index(" </TASK>", log.index(first)) + 1] == (
+            f"kmodsim: hint: {why} at {path}:{line} in sleepy_write()")
+        assert task.poll() is None  # it sleeps on until woken
+        assert kmod("proc", "write", "sleepy", waker).returncode == 0
+        assert finished(task) == [0]
+    finally:
+        task.kill()
+        task.wait()
+    assert hung_reports(messages(machine)) == [first]  # once per wait
+
+
+def test_wait_event_whose_condition_came_true_unwoken_sleeps_on(kmod, machine, home,
+                                                                module_file):
+    kmod("insmod", module_file("sleepy", SLEEPY))
+    task = sleeper(home, "wait_event", "1")
+    try:
+        until_logged(machine, "sleepy: wait_event")
+        assert kmod("proc", "write", "sleepy", "set_ready").returncode == 0
+        log = until_reported(machine)
+        assert log[log.index(" </TASK>", log.index(hung_reports(log)[0])) + 1].startswith(
+            "kmodsim: hint: wait_event(wq)'s condition is true, but nobody woke the task: "
+            "wake_up(wq) after setting it at ")
+        assert task.poll() is None  # as in the kernel: nothing wakes it to look again
+        assert kmod("proc", "write", "sleepy", "wake_up").returncode == 0
+        assert finished(task) == [0]
+    finally:
+        task.kill()
+        task.wait()
+
+
+def test_interruptible_waits_are_never_reported(kmod, machine, home, module_file):
+    kmod("insmod", module_file("sleepy", SLEEPY))
+    holder = sleeper(home, "hold_and_wait", "0")  # holds the mutex while asleep, unwatched
+    tasks = [holder]
+    try:
+        until_logged(machine, "sleepy: hold_and_wait")
+        for word in ("lock_interruptible", "wait_event_interruptible"):
+            tasks.append(sleeper(home, word, "1"))
+            until_logged(machine, f"sleepy: {word}")
+        # a later uninterruptible wait, watched for 2 s, is reported past the time the
+        # interruptible ones would be
+        tasks.append(sleeper(home, "wait_event", "2"))
+        watched = [f"INFO: task sh:{tasks[-1].pid} blocked for more than 2 seconds."]
+        assert hung_reports(until_reported(machine)) == watched
+        assert kmod("proc", "write", "sleepy", "wake_up").returncode == 0
+        assert finished(*tasks) == [0, 0, 0, 0]
+    finally:
+        for task in tasks:
+            task.kill()
+            task.wait()
+    assert hung_reports(messages(machine)) == watched
 
 
 def test_recursive_locking_is_lockdeps_report(machine):

@@ -76,7 +76,8 @@ def _wait_for(k: Kernel, lock: _Lock, interruptible: bool) -> bool:
         return True  # free (or ours: lockdep says so next)
     start = time.monotonic()
     timeout = hung_task_timeout()
-    watched = timeout > 0  # until khungtaskd has reported this wait (0: it is off)
+    # until khungtaskd has reported this wait; it looks only at tasks in state D (0: it is off)
+    watched = timeout > 0 and not interruptible
     while lock.owner is not None and lock.owner != k.task.pid:
         left = max(0.0, timeout - (time.monotonic() - start)) if watched else None
         outcome = wait_on(k, (channel("mutex", lock),), left, interruptible)
