@@ -13,6 +13,7 @@ import pytest
 from conftest import MODULES, messages
 
 from kmodsim.errors import InsmodError, Killed, KmodError, RmmodError
+from kmodsim.kernel.debug.hung_task import hung_task_timeout
 from kmodsim.machine import Machine
 
 BUGGY = MODULES / "buggy"
@@ -135,7 +136,7 @@ def test_handler_returning_with_a_lock_held_then_a_hung_task(kmod, machine, home
         hung = [line for line in log if line.startswith("INFO: task sh:")]
         assert len(hung) == 1 and hung[0].endswith(" blocked for more than 1 seconds.")
         assert '"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.' in log
-        assert " mutex_lock+0x3c/0x50" in log
+        assert " __mutex_lock.constprop.0+0x39d/0x720" in log
         assert "waits for a lock held by task sh:" in log[-1]
         assert "which ended without unlocking it" in log[-1]
         assert kmod("lsmod").returncode == 0  # nobody else is held up
@@ -143,6 +144,226 @@ def test_handler_returning_with_a_lock_held_then_a_hung_task(kmod, machine, home
         taker.kill()
         taker.wait()
     assert kmod("reboot").returncode == 0  # the way out
+
+
+# Each command the tests write to /proc/sleepy logs its name, then does what the name says;
+# the log line shows once the command sleeps (a task's work is committed at its sleep).
+SLEEPY = """
+    MODULE_LICENSE("GPL")
+    wq = DECLARE_WAIT_QUEUE_HEAD()
+    done = DECLARE_COMPLETION()
+    sem = DEFINE_SEMAPHORE()
+    big_lock = DEFINE_MUTEX()
+    ready = 0
+
+    def sleepy_write(file, buf, count, ppos):
+        global ready
+        cmd = bytearray(count)
+        if copy_from_user(cmd, buf, count):
+            return -EFAULT
+        word = bytes(cmd).strip().decode()
+        pr_info("sleepy: %s\\n", word)
+        if word == "wait_event":
+            wait_event(wq, lambda: ready)
+        elif word == "wait_event_interruptible":
+            if wait_event_interruptible(wq, lambda: ready):
+                return -ERESTARTSYS
+        elif word == "wake_up":
+            ready = 1
+            wake_up(wq)
+        elif word == "set_ready":  # and forget wake_up()
+            ready = 1
+        elif word == "wait_for_completion":
+            wait_for_completion(done)
+        elif word == "complete":
+            complete(done)
+        elif word == "down":
+            down(sem)
+        elif word == "up":
+            up(sem)
+        elif word == "lock":
+            mutex_lock(big_lock)
+            mutex_unlock(big_lock)
+        elif word == "lock_interruptible":
+            if mutex_lock_interruptible(big_lock):
+                return -EINTR
+            mutex_unlock(big_lock)
+        elif word == "hold_and_wait":
+            mutex_lock(big_lock)
+            wait_event(wq, lambda: ready)
+            mutex_unlock(big_lock)
+        return count
+
+    @module_init
+    def sleepy_init():
+        proc_create("sleepy", 0o666, None, proc_ops(proc_write=sleepy_write))
+        return 0
+
+    @module_exit
+    def sleepy_exit():
+        remove_proc_entry("sleepy", None)
+    """
+
+
+def sleeper(home: Path, word: str, hung_timeout: str) -> subprocess.Popen[bytes]:
+    """`kmod proc write sleepy WORD` in the background, with its own hung-task timeout."""
+    env = dict(os.environ, KMODSIM_HOME=str(home), KMODSIM_HUNG_TASK_TIMEOUT=hung_timeout)
+    return subprocess.Popen([KMOD, "proc", "write", "sleepy", word], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def until_logged(machine: Machine, line: str, times: int = 1) -> list[str]:
+    """The log once it holds `line` `times` times (a sleeper's line: it is asleep)."""
+    deadline = time.monotonic() + 30
+    while (log := messages(machine)).count(line) < times:
+        assert time.monotonic() < deadline, f"never logged: {line}"
+        time.sleep(0.05)
+    return log
+
+
+def hung_reports(log: list[str]) -> list[str]:
+    return [line for line in log if line.startswith("INFO: task ")]
+
+
+def until_reported(machine: Machine) -> list[str]:
+    """The log once khungtaskd has reported a task."""
+    deadline = time.monotonic() + 30
+    while not hung_reports(log := messages(machine)):
+        assert time.monotonic() < deadline, "no hung-task report"
+        time.sleep(0.05)
+    return log
+
+
+def finished(*tasks: subprocess.Popen[bytes]) -> list[int]:
+    return [task.wait(timeout=30) for task in tasks]
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("0", 0), ("", 120), ("1.5", 1.5),
+                                                ("-3", 120), ("soon", 120), ("inf", 120)])
+def test_hung_task_timeout_setting(monkeypatch, value, seconds):
+    monkeypatch.setenv("KMODSIM_HUNG_TASK_TIMEOUT", value)
+    assert hung_task_timeout() == seconds  # 0 is off, as hung_task_timeout_secs=0
+
+
+def test_hung_task_timeout_zero_reports_nothing(kmod, machine, home, module_file):
+    kmod("insmod", module_file("sleepy", SLEEPY))
+    holder = sleeper(home, "hold_and_wait", "0")
+    tasks = [holder]
+    try:
+        until_logged(machine, "sleepy: hold_and_wait")
+        tasks.append(sleeper(home, "lock", "0"))  # waits for the mutex, unwatched
+        until_logged(machine, "sleepy: lock")
+        # a later waiter, watched for 2 s, is reported past the time the other one would be
+        tasks.append(sleeper(home, "lock", "2"))
+        until_logged(machine, "sleepy: lock", 2)
+        only_the_watched = [f"INFO: task sh:{tasks[2].pid} blocked for more than 2 seconds."]
+        assert hung_reports(until_reported(machine)) == only_the_watched
+        assert kmod("proc", "write", "sleepy", "wake_up").returncode == 0
+        assert finished(*tasks) == [0, 0, 0]  # the holder unlocks: both waiters take it
+    finally:
+        for task in tasks:
+            task.kill()
+            task.wait()
+    assert hung_reports(messages(machine)) == only_the_watched
+
+
+USER_REGS = [
+    "RIP: 0033:0x7f466bdb1829",
+    "RSP: 002b:00007fff14b774c8 EFLAGS: 00000246 ORIG_RAX: 0000000000000001",
+    "RAX: ffffffffffffffda RBX: 00005573f87e74b0 RCX: 00007f466bdb1829",
+    "RDX: 0000000000000000 RSI: 00005573c91664a0 RDI: 0000000000000005",
+    "RBP: 00005573c91664a0 R08: 0000000000000000 R09: 00007f466be8b2a0",
+    "R10: 0000000000000005 R11: 0000000000000246 R12: 0000000000000000",
+    "R13: 0000000000000000 R14: 00005573f87e7490 R15: 0000000000000000"]
+
+
+@pytest.mark.parametrize(("taken", "word", "waker", "waits_in", "why"), [
+    ("", "wait_event", "wake_up", [" sleepy_write+0x85/0x260 [sleepy]"],
+     "wait_event(wq) waits for a condition nobody has made true; wake_up(wq) after setting "
+     "it"),
+    ("", "wait_for_completion", "complete",
+     [" schedule_timeout+0x11a/0x150", " __wait_for_common+0x94/0x1e0",
+      " sleepy_write+0x125/0x260 [sleepy]"],
+     "wait_for_completion(done) waits for a complete(done) nobody has called"),
+    ("down", "down", "up",
+     [" schedule_timeout+0x11a/0x150", " __down_common+0x11e/0x240", " down+0x43/0x60",
+      " sleepy_write+0x165/0x260 [sleepy]"],
+     "down(sem) waits for an up(sem) that never came: each down() that takes the semaphore "
+     "needs one once done"),
+], ids=["wait_event", "wait_for_completion", "down"])
+def test_uninterruptible_wait_past_the_hung_task_timeout(kmod, machine, home, module_file,
+                                                         taken, word, waker, waits_in, why):
+    path = module_file("sleepy", SLEEPY)
+    kmod("insmod", path)
+    if taken:  # the semaphore's one place, taken by a command that has returned
+        assert kmod("proc", "write", "sleepy", taken).returncode == 0
+    task = sleeper(home, word, "1")
+    try:
+        log = until_reported(machine)
+        first = f"INFO: task sh:{task.pid} blocked for more than 1 seconds."
+        assert section(log, first, " </TASK>") == [
+            first,
+            "      Tainted: G           OE      6.1.0-kmodsim #1 kmodsim",
+            '"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.',
+            f"task:sh              state:D stack:0     pid:{task.pid:<5} ppid:{os.getpid():<6} "
+            f"flags:0x00000002",
+            "Call Trace:", " <TASK>", " __schedule+0x34d/0xa00", " schedule+0x5a/0xd0",
+            *waits_in, " proc_reg_write+0x56/0xa0", " vfs_write+0xc7/0x3f0",
+            " ksys_write+0x6b/0xf0", " do_syscall_64+0x5d/0xb0",
+            " entry_SYSCALL_64_after_hwframe+0x6e/0xd8", *USER_REGS, " </TASK>"]
+        line = next(n for n, text in enumerate(Path(path).read_text().splitlines(), 1)
+                    if text.strip().startswith(f"{word}("))
+        assert log[log.index(" </TASK>", log.index(first)) + 1] == (
+            f"kmodsim: hint: {why} at {path}:{line} in sleepy_write()")
+        assert task.poll() is None  # it sleeps on until woken
+        assert kmod("proc", "write", "sleepy", waker).returncode == 0
+        assert finished(task) == [0]
+    finally:
+        task.kill()
+        task.wait()
+    assert hung_reports(messages(machine)) == [first]  # once per wait
+
+
+def test_wait_event_whose_condition_came_true_unwoken_sleeps_on(kmod, machine, home,
+                                                                module_file):
+    kmod("insmod", module_file("sleepy", SLEEPY))
+    task = sleeper(home, "wait_event", "1")
+    try:
+        until_logged(machine, "sleepy: wait_event")
+        assert kmod("proc", "write", "sleepy", "set_ready").returncode == 0
+        log = until_reported(machine)
+        assert log[log.index(" </TASK>", log.index(hung_reports(log)[0])) + 1].startswith(
+            "kmodsim: hint: wait_event(wq)'s condition is true, but nobody woke the task: "
+            "wake_up(wq) after setting it at ")
+        assert task.poll() is None  # as in the kernel: nothing wakes it to look again
+        assert kmod("proc", "write", "sleepy", "wake_up").returncode == 0
+        assert finished(task) == [0]
+    finally:
+        task.kill()
+        task.wait()
+
+
+def test_interruptible_waits_are_never_reported(kmod, machine, home, module_file):
+    kmod("insmod", module_file("sleepy", SLEEPY))
+    holder = sleeper(home, "hold_and_wait", "0")  # holds the mutex while asleep, unwatched
+    tasks = [holder]
+    try:
+        until_logged(machine, "sleepy: hold_and_wait")
+        for word in ("lock_interruptible", "wait_event_interruptible"):
+            tasks.append(sleeper(home, word, "1"))
+            until_logged(machine, f"sleepy: {word}")
+        # a later uninterruptible wait, watched for 2 s, is reported past the time the
+        # interruptible ones would be
+        tasks.append(sleeper(home, "wait_event", "2"))
+        watched = [f"INFO: task sh:{tasks[-1].pid} blocked for more than 2 seconds."]
+        assert hung_reports(until_reported(machine)) == watched
+        assert kmod("proc", "write", "sleepy", "wake_up").returncode == 0
+        assert finished(*tasks) == [0, 0, 0, 0]
+    finally:
+        for task in tasks:
+            task.kill()
+            task.wait()
+    assert hung_reports(messages(machine)) == watched
 
 
 def test_recursive_locking_is_lockdeps_report(machine):

@@ -38,8 +38,10 @@ ENVIRONMENT = [
                             "(relative ones from where it runs; unset: modules)."),
     ("KMODSIM_WATCHDOG_THRESH", "Seconds module code may run without sleeping before the "
                                 "soft-lockup watchdog stops it (5)."),
-    ("KMODSIM_HUNG_TASK_TIMEOUT", "Seconds a task may wait for a mutex before khungtaskd "
-                                  "reports it (120)."),
+    ("KMODSIM_HUNG_TASK_TIMEOUT", "Seconds a task may sleep uninterruptibly (mutex_lock, "
+                                  "wait_event, wait_for_completion, down, kthread_stop) "
+                                  "before khungtaskd reports it (120); 0 turns the report "
+                                  "off."),
     ("KMODSIM_DEBUG", "1: an internal error shows its Python traceback."),
     ("PAGER", "kmod dmesg -H pages its output through it (less by default), as dmesg does."),
     ("_KMOD_COMPLETE, _KMODSIM_COMPLETE", "Shell completion (click's mechanism): "

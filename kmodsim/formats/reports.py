@@ -59,7 +59,8 @@ _HEADLINES: list[tuple[re.Pattern[str], str, str]] = [(re.compile(p), k, m) for 
     (r"^WARNING: ", "warning",
      "A WARN() fired: the kernel goes on (taint W), but something is wrong."),
     (r"^INFO: task \S+ blocked for more than \d+ seconds", "hung-task",
-     "A task has waited for a lock for minutes: whoever holds it never lets go."),
+     "A task has slept uninterruptibly for minutes (for a lock, in wait_event, "
+     "wait_for_completion, down, kthread_stop): whatever should wake it never does."),
     (r"^unreferenced object 0x", "kmemleak",
      "kmemleak found kmalloc'd buffers that nothing points to any more: they can never be "
      "freed (a memory leak)."),

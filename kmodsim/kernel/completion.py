@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 
+from kmodsim.kernel.debug.hung_task import SCHEDULE_FOREVER, SCHEDULE_TIMED, WAIT_FOR_COMMON
 from kmodsim.kernel.errno import ERESTARTSYS
 from kmodsim.kernel.time import HZ
-from kmodsim.kernel.wait import _jiffies_left, _wait, wake_up, wake_up_all
+from kmodsim.kernel.wait import Blocked, _jiffies_left, _wait, wake_up, wake_up_all
 
 UINT_MAX = 0xFFFFFFFF
 
@@ -55,14 +56,21 @@ def _take(c: completion) -> None:
         c.done -= 1
 
 
+def _blocked(call: str, c: completion, schedule_timeout: str) -> Blocked:
+    return Blocked([schedule_timeout, WAIT_FOR_COMMON],
+                   lambda: f"{call}({c.name}) waits for a complete({c.name}) nobody has called")
+
+
 def wait_for_completion(c: completion) -> None:
-    _wait(c, lambda: c.done > 0, None, interruptible=False)  # type: ignore[arg-type]
+    _wait(c, lambda: c.done > 0, None, False,  # type: ignore[arg-type]
+          _blocked("wait_for_completion", c, SCHEDULE_FOREVER))
     _take(c)
 
 
 def wait_for_completion_timeout(c: completion, timeout: int) -> int:
     """`timeout` in jiffies: the jiffies left (>= 1) once completed, 0 if it timed out."""
-    held, left = _wait(c, lambda: c.done > 0, timeout / HZ, False)  # type: ignore[arg-type]
+    held, left = _wait(c, lambda: c.done > 0, timeout / HZ, False,  # type: ignore[arg-type]
+                       _blocked("wait_for_completion_timeout", c, SCHEDULE_TIMED))
     if not held:
         return 0
     _take(c)

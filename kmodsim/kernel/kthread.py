@@ -181,7 +181,7 @@ def kthread_stop(t: task_struct) -> int:
         record = k.state(KthreadState).get(t.tid)
         return record is None or record["done"] or not running(record)
 
-    wait_for_completion_of(k, ended, _exit_channel(t.tid), "kthread_stop+0x69/0x130",
+    wait_for_completion_of(k, ended, _exit_channel(t.tid), "kthread_stop+0x66/0x170",
                            f"kthread_stop() waits for thread {t.comm}, which hasn't "
                            f"returned: its loop must end once kthread_should_stop() is "
                            f"true (kill -9 this command, or kmod reboot, to start over)")

@@ -75,15 +75,17 @@ def _wait_for(k: Kernel, lock: _Lock, interruptible: bool) -> bool:
     if lock.owner is None or lock.owner == k.task.pid:
         return True  # free (or ours: lockdep says so next)
     start = time.monotonic()
-    reported = False
+    timeout = hung_task_timeout()
+    # until khungtaskd has reported this wait; it looks only at tasks in state D (0: it is off)
+    watched = timeout > 0 and not interruptible
     while lock.owner is not None and lock.owner != k.task.pid:
-        left = None if reported else max(0.0, hung_task_timeout() - (time.monotonic() - start))
+        left = max(0.0, timeout - (time.monotonic() - start)) if watched else None
         outcome = wait_on(k, (channel("mutex", lock),), left, interruptible)
         if outcome == SIGNALLED:
             return False
-        if outcome == TIMED_OUT and not reported and lock.owner not in (None, k.task.pid):
-            report_hung_task(k, lock, hung_task_timeout())
-            reported = True
+        if outcome == TIMED_OUT and watched and lock.owner not in (None, k.task.pid):
+            report_hung_task(k, lock, timeout)
+            watched = False
     return True
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 
+from kmodsim.kernel.debug.hung_task import SCHEDULE_FOREVER
 from kmodsim.kernel.errno import EINTR
-from kmodsim.kernel.wait import _wait, wake_up
+from kmodsim.kernel.wait import Blocked, _wait, wake_up
 
 
 class semaphore:
@@ -31,7 +32,10 @@ def sema_init(sem: semaphore, val: int) -> None:
 
 def down(sem: semaphore) -> None:
     """Take it; sleep (uninterruptibly) while the count is 0."""
-    _wait(sem, lambda: sem.count > 0, None, interruptible=False)  # type: ignore[arg-type]
+    blocked = Blocked([SCHEDULE_FOREVER, "__down_common+0x11e/0x240", "down+0x43/0x60"],
+                      lambda: f"down({sem.name}) waits for an up({sem.name}) that never came: "
+                              f"each down() that takes the semaphore needs one once done")
+    _wait(sem, lambda: sem.count > 0, None, False, blocked)  # type: ignore[arg-type]
     sem.count -= 1
 
 

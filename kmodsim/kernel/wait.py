@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 from kmodsim.kernel import _current
 from kmodsim.kernel.debug.atomic_sleep import might_sleep
+from kmodsim.kernel.debug.hung_task import SCHEDULE_TIMED, hung_task_timeout, report_hung_wait
 from kmodsim.kernel.errno import ERESTARTSYS
-from kmodsim.kernel.sched import SIGNALLED, channel, wait_on, wake
+from kmodsim.kernel.sched import SIGNALLED, TIMED_OUT, channel, wait_on, wake
 from kmodsim.kernel.time import HZ
 
 MAX_SCHEDULE_TIMEOUT = 0x7FFFFFFFFFFFFFFF
@@ -42,19 +44,42 @@ def init_waitqueue_head(wq: wait_queue_head_t) -> None:
     pass  # nothing to reset: the sleepers are the scheduler's
 
 
+class Blocked(NamedTuple):
+    """What khungtaskd shows of a task asleep in an uninterruptible wait: the kernel
+    functions it sleeps in under schedule() (innermost first), and the hint saying what it
+    waits for (asked when it is reported)."""
+
+    waits_in: list[str]
+    why: Callable[[], str]
+
+
 def _wait(wq: wait_queue_head_t, condition: Callable[[], object], timeout: float | None,
-          interruptible: bool) -> tuple[bool, float]:
+          interruptible: bool, blocked: Blocked | None = None) -> tuple[bool, float]:
     """Sleep until condition() holds: (held, seconds left of `timeout`); raises nothing,
-    a signal returns (False, -1)."""
+    a signal returns (False, -1). An uninterruptible sleep that lasts longer than the
+    hung-task timeout gets khungtaskd's report, once, as `blocked` describes it."""
     k = _current.entry()
     deadline = None if timeout is None else time.monotonic() + timeout
-    while not condition():
+    # how long khungtaskd lets the sleep go unreported (0: for ever): it looks only at tasks
+    # in state D, and only when it is on
+    hung_after = hung_task_timeout() if blocked and not interruptible else 0.0
+    woken = True  # False after a sleep cut short for khungtaskd: nobody woke the task
+    while not (woken and condition()):
         might_sleep(k, "include/linux/wait.h:1")
         left = None if deadline is None else deadline - time.monotonic()
         if left is not None and left <= 0:
             return bool(condition()), 0.0
-        if wait_on(k, (channel("wq", wq),), left, interruptible) == SIGNALLED:
+        # each wake-up starts khungtaskd's count again (the task ran); a wait that times out
+        # first is never reported
+        watched = hung_after > 0 and (left is None or left > hung_after)
+        outcome = wait_on(k, (channel("wq", wq),), hung_after if watched else left,
+                          interruptible)
+        if outcome == SIGNALLED:
             return False, -1.0
+        woken = not (watched and outcome == TIMED_OUT)
+        if not woken and blocked:
+            report_hung_wait(k, hung_after, blocked.waits_in, blocked.why())
+            hung_after = 0.0  # once per wait
     return True, (0.0 if deadline is None else max(0.0, deadline - time.monotonic()))
 
 
@@ -62,9 +87,21 @@ def _jiffies_left(seconds: float) -> int:
     return max(1, round(seconds * HZ))
 
 
+def _event_blocked(call: str, wq: wait_queue_head_t, condition: Callable[[], object],
+                   waits_in: list[str]) -> Blocked:
+    def why() -> str:
+        if condition():  # made true with no wake_up(): the task sleeps on
+            return (f"{call}({wq.name})'s condition is true, but nobody woke the task: "
+                    f"wake_up({wq.name}) after setting it")
+        return (f"{call}({wq.name}) waits for a condition nobody has made true; "
+                f"wake_up({wq.name}) after setting it")
+    return Blocked(waits_in, why)
+
+
 def wait_event(wq: wait_queue_head_t, condition: Callable[[], object]) -> None:
     """Sleep (uninterruptibly) until condition() is true."""
-    _wait(wq, condition, None, interruptible=False)
+    # a macro: it sleeps in schedule() right under the module's function
+    _wait(wq, condition, None, False, _event_blocked("wait_event", wq, condition, []))
 
 
 def wait_event_interruptible(wq: wait_queue_head_t, condition: Callable[[], object]) -> int:
@@ -76,7 +113,8 @@ def wait_event_interruptible(wq: wait_queue_head_t, condition: Callable[[], obje
 def wait_event_timeout(wq: wait_queue_head_t, condition: Callable[[], object],
                        timeout: int) -> int:
     """`timeout` in jiffies: the jiffies left (at least 1) once true, 0 if it timed out."""
-    held, left = _wait(wq, condition, timeout / HZ, interruptible=False)
+    blocked = _event_blocked("wait_event_timeout", wq, condition, [SCHEDULE_TIMED])
+    held, left = _wait(wq, condition, timeout / HZ, False, blocked)
     return _jiffies_left(left) if held else 0
 
 
