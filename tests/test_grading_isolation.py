@@ -254,6 +254,38 @@ def test_it_has_machines_file_methods(tmp_path: Path) -> None:
         assert uses(isolated) == expected
 
 
+
+@needs_bwrap
+def test_a_module_built_from_several_files_loads_in_the_sandbox(tmp_path: Path) -> None:
+    """insmod reads the files a module include()s: the sandbox shows them, each alone, as
+    it shows the module file, without readable=; the rest of the folder stays hidden."""
+    folder = tmp_path / "student"
+    folder.mkdir()
+    (folder / "helpers.py").write_text('include("parts/more.py")\n'
+                                       'def greeting():\n    return "hi from " + WHERE\n')
+    (folder / "parts").mkdir()
+    (folder / "parts" / "more.py").write_text('WHERE = "helpers"\n')
+    (folder / "notes.txt").write_text("not for the module")
+    path = module(folder, "several", f"""
+        MODULE_LICENSE("GPL")
+        include("helpers.py")
+
+        @module_init
+        def several_init():
+            pr_info("several: %s\\n", greeting())
+            try:
+                open({str(folder / "notes.txt")!r}).close()
+                pr_info("several: the folder is shown\\n")
+            except OSError as e:
+                pr_info("several: the folder is hidden: %s\\n", type(e).__name__)
+            return 0
+    """)
+    with IsolatedMachine(tmp_path / "home", sandbox=True) as m:
+        m.insmod(path)
+        assert messages(m)[-2:] == ["several: hi from helpers",
+                                    "several: the folder is hidden: FileNotFoundError"]
+
+
 def test_cpu_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KMODSIM_WATCHDOG_THRESH", "3600")  # the CPU limit comes first
     spin = module(tmp_path, "spin", """

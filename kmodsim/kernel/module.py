@@ -325,12 +325,11 @@ def include(relpath: str) -> None:
     path -> text, as insmod read them); a file not there is read from disk, next to the
     module's file, and recorded there."""
     ns = _module_globals()
-    if not isinstance(relpath, str) or os.path.isabs(relpath) or not relpath.endswith(".py"):
+    path = include_path(ns.get("__kmod_source__") or ns.get("__file__") or "./", relpath)
+    if path is None:
         raise ValueError(f"include({relpath!r}): name a .py file next to the module's own, "
                          f"e.g. include(\"start.py\")")
     files = ns.setdefault(INCLUDED, {})
-    base = os.path.dirname(ns.get("__kmod_source__") or ns.get("__file__") or ".")
-    path = os.path.normpath(os.path.join(base, relpath))
     source = files.get(relpath)
     if source is None:
         try:
@@ -351,6 +350,14 @@ def include(relpath: str) -> None:
         if name not in ns:
             ns[name] = getattr(kernel, name)
     exec(code, ns)
+
+
+def include_path(module_file: str, relpath: object) -> str | None:
+    """The file `include(relpath)` reads for the module in `module_file`: a relative .py
+    path, taken from the module file's folder (None for any other `relpath`)."""
+    if not isinstance(relpath, str) or os.path.isabs(relpath) or not relpath.endswith(".py"):
+        return None
+    return os.path.normpath(os.path.join(os.path.dirname(module_file), relpath))
 
 
 def assigned_names(code: types.CodeType) -> frozenset[str]:
