@@ -30,6 +30,7 @@ from kmodsim.kernel.params import (
     param_ops_string,
     param_ref,
 )
+from kmodsim.kernel.pidns import task_key
 from kmodsim.kernel.sched import alive
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -532,8 +533,8 @@ class ModuleState(State):
     def open_files(self, name: str) -> int:
         """Files of `name` open in processes still running (a process that died closed
         its files, as the kernel closes them at exit), this task's included."""
-        by_pid = self._opens().get(name) if self.var("opens") else None
-        stored = sum(n for pid, n in (by_pid or {}).items() if alive(int(pid)))
+        by_task = self._opens().get(name) if self.var("opens") else None
+        stored = sum(n for task, n in (by_task or {}).items() if alive(task))
         return stored + self.opened.get(name, 0)
 
     def _store_opens(self) -> None:
@@ -544,13 +545,13 @@ class ModuleState(State):
         if not changed:
             return
         opens = self._opens()
-        pid = str(self.k.task.pid)
+        task = task_key(self.k.task.pid)
         for name, n in changed.items():
-            by_pid = opens.setdefault(name, {})
-            by_pid[pid] = by_pid.get(pid, 0) + n
-            if by_pid[pid] <= 0:
-                del by_pid[pid]
-            if not by_pid:
+            by_task = opens.setdefault(name, {})
+            by_task[task] = by_task.get(task, 0) + n
+            if by_task[task] <= 0:
+                del by_task[task]
+            if not by_task:
                 del opens[name]
         self.set_json_var("opens", opens)
 
