@@ -182,9 +182,16 @@ class Machine:
     def rmmod(self, target: str, force: bool = False) -> None:
         """rmmod TARGET (a name, or a module file): unless forced, first the in-use check
         rmmod makes from /sys/module, then the delete_module system call."""
-        from kmodsim.kernel.modload import delete_module  # (rmmod's alone: start-up)
+        from kmodsim.kernel.modload import (  # (rmmod's alone: start-up)
+            delete_module,
+            force_out_if_unloadable,
+        )
 
         name = storable(module_name(target))
+        if force:  # a module the store can't load goes before a due timer could run it
+            with self._kernel(timers=False) as k:
+                if force_out_if_unloadable(k, name):
+                    return
         with self._kernel() as k:
             row = k.state(ModuleState).row(name)
             if not force:

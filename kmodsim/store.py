@@ -320,8 +320,7 @@ class Store:
 
     def _store_error(self, e: sqlite3.Error | BadBlob) -> StoreError:
         if isinstance(e, BadBlob):
-            return StoreError(f"kmod: the state file {self.path} {e}; "
-                              f"start over with: kmod reboot --reset")
+            return StoreError(f"kmod: the state file {self.path} {e}; {e.way_out}")
         return self.unusable(e)
 
     def reset(self) -> None:
@@ -659,6 +658,19 @@ class BlobUnpickler(pickle.Unpickler):
 
 class BadBlob(StoreError, pickle.UnpicklingError):
     """A blob in the store that is damaged or holds what no kmodsim put there."""
+
+    way_out = "start over with: kmod reboot --reset"
+
+
+class BadModuleBlob(BadBlob):
+    """A module's row holds code or memory that can't be loaded: only that module is lost,
+    so the way out is to remove it (`rmmod -f`) or reboot, not to throw the store away."""
+
+    def __init__(self, module: str, what: str, reason: str) -> None:
+        super().__init__(f"holds module {module}, whose {what} can't be loaded ({reason})")
+        self.module = module
+        self.way_out = (f"remove it with: kmod rmmod -f {module}, or start over with: "
+                        f"kmod reboot")
 
 
 def load_blob(blob: bytes) -> object:

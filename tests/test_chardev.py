@@ -294,3 +294,87 @@ def test_an_open_that_fails_holds_nothing(kmod, home, module_file):
         "1 kmod: /dev/single: Device or resource busy\n"
         "0 Module                  Size  Used by\nsingle                 12288  2\n"
         "Module                  Size  Used by\nsingle                 12288  0\n", "")
+
+
+TWINS = """
+    MODULE_LICENSE("GPL")
+
+    class twin_dev:  # struct twin_dev { const char *name; int opens; struct cdev cdev; }
+        def __init__(self, name):
+            self.name = name
+            self.opens = 0
+            self.cdev = cdev()
+
+    twins = [twin_dev(b"left"), twin_dev(b"right")]
+    region = 0
+    cls = None
+
+    def twin_open(inode, file):
+        dev = container_of(inode.i_cdev, twin_dev, "cdev")
+        dev.opens += 1
+        file.private_data = inode.i_cdev  # as some drivers keep it
+        return 0
+
+    def twin_release(inode, file):
+        dev = container_of(inode.i_cdev, twin_dev, "cdev")
+        pr_info("twin: %s released\\n", dev.name)
+        return 0
+
+    def twin_read(file, buf, count, ppos):
+        dev = container_of(file.private_data, twin_dev, "cdev")
+        return simple_read_from_buffer(buf, count, ppos, b"%s %d\\n" % (dev.name, dev.opens))
+
+    fops = file_operations(owner=THIS_MODULE, open=twin_open, release=twin_release,
+                           read=twin_read)
+
+    def twin_devnode(dev):
+        return None, 0o666
+
+    @module_init
+    def twin_init():
+        global region, cls
+        err, region = alloc_chrdev_region(0, 2, "twin")
+        if err:
+            return err
+        cls = class_create("twin")
+        cls.devnode = twin_devnode
+        for minor, dev in enumerate(twins):
+            cdev_init(dev.cdev, fops)
+            dev.cdev.owner = THIS_MODULE
+            cdev_add(dev.cdev, MKDEV(MAJOR(region), minor), 1)
+            device_create(cls, None, MKDEV(MAJOR(region), minor), None, "twin%d", minor)
+        return 0
+
+    @module_exit
+    def twin_exit():
+        for minor, dev in enumerate(twins):
+            device_destroy(cls, MKDEV(MAJOR(region), minor))
+            cdev_del(dev.cdev)
+        class_destroy(cls)
+        unregister_chrdev_region(region, 2)
+    """
+
+HOLD_TWIN = """
+import subprocess, sys
+from kmodsim import userspace
+kmod = sys.argv[1]
+with userspace.open("/dev/twin1") as held:
+    r = subprocess.run([kmod, "sh", "-c", "cat /dev/twin0; cat /dev/twin1"],
+                       capture_output=True, text=True)
+    print(r.returncode, r.stdout + r.stderr, end="")
+    print(held.read(), end="")
+"""
+
+
+def test_open_finds_its_device_through_inode_i_cdev(kmod, home, module_file):
+    """The C idiom: the cdev is embedded in the driver's per-device struct, and open finds
+    the struct with container_of(inode->i_cdev, struct twin_dev, cdev); a file held open
+    across commands keeps pointing at the same device."""
+    assert kmod("insmod", module_file("twins", TWINS)).returncode == 0
+    p = subprocess.run([sys.executable, "-c", HOLD_TWIN, KMOD], capture_output=True,
+                       text=True, cwd=ROOT, env={"KMODSIM_HOME": str(home),
+                                                 "PATH": "/usr/bin:/bin"})
+    assert (p.stdout, p.stderr) == ("0 left 1\nright 2\nright 2\n", "")
+    assert dmesg_text(kmod)[-3:] == ["twin: left released", "twin: right released",
+                                     "twin: right released"]
+    assert kmod("rmmod", "twins").returncode == 0

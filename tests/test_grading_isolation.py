@@ -254,6 +254,76 @@ def test_it_has_machines_file_methods(tmp_path: Path) -> None:
         assert uses(isolated) == expected
 
 
+
+@needs_bwrap
+def test_a_module_built_from_several_files_loads_in_the_sandbox(tmp_path: Path) -> None:
+    """insmod reads the files a module include()s: the sandbox shows them, each alone, as
+    it shows the module file, without readable=; the rest of the folder stays hidden."""
+    folder = tmp_path / "student"
+    folder.mkdir()
+    (folder / "helpers.py").write_text('include("parts/more.py")\n'
+                                       'def greeting():\n    return "hi from " + WHERE\n')
+    (folder / "parts").mkdir()
+    (folder / "parts" / "more.py").write_text('WHERE = "helpers"\n')
+    (folder / "notes.txt").write_text("not for the module")
+    path = module(folder, "several", f"""
+        MODULE_LICENSE("GPL")
+        include("helpers.py")
+
+        @module_init
+        def several_init():
+            pr_info("several: %s\\n", greeting())
+            try:
+                open({str(folder / "notes.txt")!r}).close()
+                pr_info("several: the folder is shown\\n")
+            except OSError as e:
+                pr_info("several: the folder is hidden: %s\\n", type(e).__name__)
+            return 0
+    """)
+    with IsolatedMachine(tmp_path / "home", sandbox=True) as m:
+        m.insmod(path)
+        assert messages(m)[-2:] == ["several: hi from helpers",
+                                    "several: the folder is hidden: FileNotFoundError"]
+
+
+
+def kthread_processes(home: Path) -> list[str]:
+    """The host's processes that run a kthread of the machine in `home`."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            argv = (Path("/proc") / pid / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"kmodsim.kthreadd" in argv and os.fsencode(home) in argv:
+            found.append(pid)
+    return found
+
+
+@needs_bwrap
+def test_what_a_sandbox_leaves_goes_with_it(kmod, home: Path) -> None:
+    """The sandbox's child is pid 2 of a pid namespace of its own, which the host's pid 2
+    (kthreadd) and the next sandbox's child are too: a file it left open keeps the module
+    in use while the sandbox runs, and not a moment after; its kthreads end with it."""
+    modules = Path(__file__).resolve().parent.parent / "modules"
+    with IsolatedMachine(home, sandbox=True) as m:
+        m.insmod(str(modules / "counter.py"))
+        m.insmod(str(modules / "deferred" / "ticker.py"))
+        m.open("/proc/counter")  # and never closed
+        assert "counter                12288  1" in kmod("lsmod").stdout.splitlines()
+        assert len(kthread_processes(home)) == 1
+    assert kthread_processes(home) == []
+    r = kmod("lsmod")
+    assert "counter                12288  0" in r.stdout.splitlines()
+    assert kmod("rmmod", "ticker").returncode == 0  # its thread is gone: nothing to wait for
+    with IsolatedMachine(home, sandbox=True) as m:  # the next child: pid 2 again
+        assert [info.refcnt for info in m.modules()] == [0]
+        m.open("/proc/counter")
+    with IsolatedMachine(home, sandbox=True) as m:
+        m.rmmod("counter")
+    assert kmod("lsmod").stdout == "Module                  Size  Used by\n"
+
+
 def test_cpu_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KMODSIM_WATCHDOG_THRESH", "3600")  # the CPU limit comes first
     spin = module(tmp_path, "spin", """

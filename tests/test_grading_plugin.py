@@ -191,6 +191,78 @@ def test_the_audit_and_what_a_test_expects(tmp_path: Path) -> None:
     assert "kmemleak: 1 new suspected memory leak" in section.split("\n_")[0]
 
 
+def test_a_report_the_log_lost_is_still_found_by_its_taint(tmp_path: Path) -> None:
+    """The ring buffer is small and dmesg -C empties it; the taint flags stay for the boot,
+    so an Oops or a WARNING whose report is gone from the log still fails the test (and one
+    still in the log is reported once, by its line)."""
+    folder = suite(tmp_path, """
+        from pathlib import Path
+        import pytest
+        from kmodsim.errors import Killed
+
+        BUGGY = Path(MODULES) / "buggy"
+        CHATTY = '''
+        from kmodsim.kernel import *
+        MODULE_LICENSE("GPL")
+
+        @module_init
+        def chatty_init():
+            for i in range(100):
+                pr_info("chatty: line %d of a student's debugging output\\\\n", i)
+            return 0
+        '''
+
+        def null_deref(km):
+            km.insmod(BUGGY / "null_deref.py")
+            with pytest.raises(Killed):
+                km.proc_write("null_deref", "x\\n")
+
+        def test_in_the_log(kmachine):
+            null_deref(kmachine)
+
+        def test_cleared(kmachine):
+            null_deref(kmachine)
+            kmachine.clear_log()  # dmesg -C
+
+        @pytest.mark.kmod_expect("Oops")
+        def test_cleared_expected(kmachine):
+            test_cleared(kmachine)
+
+        @pytest.mark.kmod_expect("BUG")
+        def test_cleared_expected_as_a_bug(kmachine):
+            test_cleared(kmachine)
+
+        def test_scrolled_out(kmachine, tmp_path):
+            kmachine.reboot(log_buf_len=4096)
+            null_deref(kmachine)
+            (tmp_path / "chatty.py").write_text(CHATTY)
+            kmachine.insmod(tmp_path / "chatty.py")
+            assert not any("NULL pointer" in line for line in kmachine.dmesg())
+
+        def test_warning_cleared(kmachine):
+            kmachine.insmod(BUGGY / "datastructs.py")
+            assert kmachine.proc_write("datastructs", "refs\\n")
+            kmachine.clear_log()
+    """)
+    rc, outcomes, out = run_pytest(folder, "-p", "no:xdist")
+    assert rc == 1, out
+    unexpected = "Failed: unexpected kernel report: "
+    lost = ("but that report is gone from the kernel log (it scrolled out of the ring "
+            "buffer, or dmesg -C cleared it)")
+    assert outcomes == {
+        "test_it.py::test_in_the_log": f"FAILED - {unexpected}"
+            "BUG: kernel NULL pointer dereference, address: 0000000000000000 [Oops]",
+        "test_it.py::test_cleared": f"FAILED - {unexpected}"
+            f"the kernel is tainted D (an Oops), {lost} [Oops]",
+        "test_it.py::test_cleared_expected": "PASSED",
+        "test_it.py::test_cleared_expected_as_a_bug": "PASSED",
+        "test_it.py::test_scrolled_out": f"FAILED - {unexpected}"
+            f"the kernel is tainted D (an Oops), {lost} [Oops]",
+        "test_it.py::test_warning_cleared": f"FAILED - {unexpected}"
+            f"the kernel is tainted W (a WARNING), {lost} [WARNING]",
+    }
+    assert "(and 1 more)" not in out  # the Oops in the log is not reported twice
+
 @pytest.mark.parametrize("args, marker, expected", [
     ((), "", "bwrap" if BWRAP else "process"),
     (("--kmod-no-sandbox",), "", "process"),

@@ -3,8 +3,10 @@ an older store is migrated."""
 
 from __future__ import annotations
 
+import marshal
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -256,3 +258,79 @@ def test_a_state_folder_that_is_a_file(kmod, home):
     r = kmod("lsmod")
     assert (r.returncode, r.stderr) == (
         1, f"kmod: can't use the state folder {home}: Not a directory\n")
+
+
+# -- one module's row damaged: that module is named, and rmmod -f removes it ----------------
+
+def damage_row(db: Path, sql: str, value: bytes, name: str) -> None:
+    with sqlite3.connect(db) as c:
+        c.execute(sql, (value, name))
+
+
+CODE = "UPDATE modules SET code=? WHERE name=?"
+MEMORY = "UPDATE module_memory SET memory=? WHERE name=?"
+
+
+@pytest.mark.parametrize("sql, value, reason", [
+    (CODE, b"\x00\x11\x22\x33", "whose code can't be loaded (bad marshal data (unknown type "
+                                "code)); remove it with: kmod rmmod -f counter, or start over "
+                                "with: kmod reboot"),
+    (CODE, marshal.dumps(42), "whose code can't be loaded (int where code belongs); remove it "
+                              "with: kmod rmmod -f counter, or start over with: kmod reboot"),
+    (MEMORY, b"\x80\x04garbage", None),
+], ids=["garbage-code", "not-code", "garbage-memory"])
+def test_a_module_the_store_cant_load_is_named_and_can_be_forced_out(kmod, home, sql, value,
+                                                                       reason):
+    db = loaded_store(home)
+    assert kmod("insmod", str(MODULES / "hello.py")).returncode == 0
+    damage_row(db, sql, value, "counter")
+    for args in (["proc", "read", "counter"], ["rmmod", "counter"]):
+        r = kmod(*args)
+        assert (r.returncode, r.stdout) == (1, ""), args
+        assert r.stderr.startswith(f"kmod: the state file {db} holds "), args
+        if reason is not None:  # (damaged memory is the damaged data any blob may hold)
+            assert r.stderr == f"kmod: the state file {db} holds module counter, {reason}\n"
+        assert len(r.stderr.splitlines()) == 1
+    assert kmod("lsmod").stdout.splitlines()[1:] == ["hello                  12288  0",
+                                                     "counter                12288  0"]
+    r = kmod("rmmod", "-f", "counter")
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+    assert kmod("lsmod").stdout.splitlines()[1:] == ["hello                  12288  0"]
+    assert kmod("dmesg").stdout.endswith("Disabling lock debugging due to kernel taint\n")
+    assert kmod("proc", "read", "sys/kernel/tainted").stdout == "12296\n"  # O, E and now R
+    assert kmod("rmmod", "hello").returncode == 0  # the rest of the machine works on
+
+
+def test_a_due_timer_of_a_damaged_module_doesnt_keep_it_in(kmod, home, module_file):
+    """Timers fire as any command enters the kernel; one of the damaged module would fail
+    every command, rmmod -f too, and firing after it left would panic the machine."""
+    ticking = module_file("ticking", """
+        MODULE_LICENSE("GPL")
+        tick = timer_list()
+
+        def ticked(timer):
+            pr_info("ticking: tick\\n")
+
+        @module_init
+        def ticking_init():
+            timer_setup(tick, ticked, 0)
+            mod_timer(tick, jiffies_now() + 1)
+            return 0
+
+        @module_exit
+        def ticking_exit():
+            del_timer_sync(tick)
+    """)
+    assert kmod("insmod", ticking).returncode == 0
+    damage_row(home / "machine.db", CODE, b"\xff", "ticking")
+    time.sleep(0.05)  # the timer is due (a jiffy is 4 ms)
+    r = kmod("dmesg")
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr.endswith("holds module ticking, whose code can't be loaded (bad marshal "
+                             "data (unknown type code)); remove it with: kmod rmmod -f "
+                             "ticking, or start over with: kmod reboot\n")
+    assert kmod("rmmod", "-f", "ticking").returncode == 0
+    r = kmod("dmesg")
+    assert r.returncode == 0 and "ticking: tick" not in r.stdout
+    assert "panic" not in r.stdout and "Oops" not in r.stdout
+    assert kmod("lsmod").stdout == "Module                  Size  Used by\n"

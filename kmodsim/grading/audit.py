@@ -1,15 +1,22 @@
 """What a test left behind in the kernel: the reports in its ring buffer, /proc entries whose
-module is gone. A grader fails a test on them unless the test said it expects them.
+module is gone, and the taint flags of reports the ring no longer holds. A grader fails a
+test on them unless the test said it expects them.
 
 Each report is found by its first line, the one a kernel developer greps for, and named by
 its kind. A crash report keeps its Oops: KASAN's report and a NULL pointer dereference end in
 `Oops: ...`, which is part of that report rather than a second one.
+
+The ring buffer is small and `dmesg -C` empties it, so a report can be gone from it; the
+kernel's taint flags stay for the boot (D after an Oops, W after a WARNING, L after a soft
+lockup). A flag that no report in the ring accounts for is a finding of its own.
 """
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, NamedTuple
+
+from kmodsim.kernel.module import TAINT_DIE, TAINT_SOFTLOCKUP, TAINT_WARN
 
 if TYPE_CHECKING:
     from kmodsim.formats.kmsg import Record
@@ -54,11 +61,12 @@ _END_OF_REPORT = re.compile(r"---\[ end trace ")
 
 class Finding(NamedTuple):
     kind: str
-    line: str  # the report's first line, or the /proc entry left behind
+    line: str  # the report's first line, the /proc entry left behind, or the taint flag
+    also: frozenset[str] = frozenset()  # other kinds that allow it (a taint's lost report)
 
     def excused_by(self, expected: frozenset[str]) -> bool:
         """Whether a test that expects `expected` (names from KINDS) expected this."""
-        if self.kind in expected:
+        if self.kind in expected or self.also & expected:
             return True
         if "WARNING" in expected and self.line.lstrip().startswith("WARNING: "):
             return True
@@ -98,7 +106,43 @@ def leftover_proc_entries(machine: Machine) -> list[list[str]]:
     return [[path, owner] for path, owner in rows if owner not in loaded]
 
 
-def findings(records: list[Record], leftovers: list[list[str]]) -> list[Finding]:
-    return reports(records) + [
+class TaintReport(NamedTuple):
+    """What a taint flag says happened, as the audit names it."""
+
+    letter: str
+    what: str
+    kind: str  # the finding's kind
+    shown_by: frozenset[str]  # the kinds of the reports that set it
+    also: frozenset[str]  # the other kinds a test may expect its report as
+
+
+# the flags a report the audit looks for sets (kernel/panic.c's taint_flags[] letters)
+TAINT_REPORTS = {
+    TAINT_DIE: TaintReport("D", "an Oops", "Oops", frozenset({"Oops", "KASAN"}),
+                           frozenset({"KASAN", "BUG"})),  # every Oops here opens with a BUG
+    TAINT_WARN: TaintReport("W", "a WARNING", "WARNING", frozenset({"WARNING", "atomic sleep"}),
+                            frozenset({"atomic sleep"})),
+    TAINT_SOFTLOCKUP: TaintReport("L", "a soft lockup", "soft lockup",
+                                  frozenset({"soft lockup"}), frozenset({"BUG"})),
+}
+
+
+def lost_reports(taint: int, found: list[Finding]) -> list[Finding]:
+    """A finding for each taint flag set by a report that is no longer in the ring."""
+    kinds = {f.kind for f in found}
+    return [Finding(report.kind, f"the kernel is tainted {report.letter} ({report.what}), "
+                                 f"but that report is gone from the kernel log (it scrolled "
+                                 f"out of the ring buffer, or dmesg -C cleared it)",
+                    report.also)
+            for bit, report in TAINT_REPORTS.items()
+            if taint & (1 << bit) and not kinds & report.shown_by]
+
+
+def findings(records: list[Record], leftovers: list[list[str]], taint: int = 0
+             ) -> list[Finding]:
+    """Everything the audit finds: the ring's reports, the reports only the taint flags
+    (`taint`, /proc/sys/kernel/tainted) remember, and the /proc entries left behind."""
+    found = reports(records)
+    return found + lost_reports(taint, found) + [
         Finding("proc entry left", f"/proc/{path} left behind by {owner}, which is unloaded")
         for path, owner in leftovers]

@@ -37,6 +37,7 @@ from kmodsim.errors import (
     StoreError,
 )
 from kmodsim.grading import sandbox, wire
+from kmodsim.grading.includes import included_files
 from kmodsim.grading.sandbox import IsolationWarning, Limits
 
 # pytest leaves this file's frames out of a test's traceback: the error is the module's
@@ -97,9 +98,10 @@ class IsolatedMachine:
     `limits`: what the child may use (Limits()). `sandbox`: None (the default) uses
     bubblewrap when it works here and warns once (IsolationWarning) when it doesn't; True
     requires it (IsolationError without it); False never uses it. `readable`: more files
-    the child may read in the sandbox (the module files insmod loads are added by
-    themselves). The child starts on the first call and again after it died; the machine
-    itself lives in `home` and outlives any child.
+    the child may read in the sandbox (the module files insmod loads, and the files they
+    include() by a literal name, are added by themselves). The child starts on the first
+    call and again after it died; the machine itself lives in `home` and outlives any
+    child.
     """
 
     def __init__(self, home: str | os.PathLike[str], console: TextIO | None = None,
@@ -312,7 +314,8 @@ class IsolatedMachine:
                typed: str | None = None) -> None:
         typed = typed or os.fspath(path)
         full = os.path.abspath(path)
-        self._expose(full)
+        for shown in (full, *included_files(Path(full))):  # insmod reads them all
+            self._expose(str(shown))
         self._call("insmod", full, list(args), typed)
 
     def rmmod(self, target: str, force: bool = False) -> None:

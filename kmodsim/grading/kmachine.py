@@ -202,10 +202,12 @@ class KMachine:
         return self.machine.leftover_proc_entries()
 
     def findings(self) -> list:
-        """The kernel's reports so far and the /proc entries left behind (grading.audit)."""
+        """The kernel's reports so far, those only its taint flags still show, and the /proc
+        entries left behind (grading.audit)."""
         from kmodsim.grading.audit import findings
 
-        return findings(self.machine.log_records(), self.leftover_proc_entries())
+        return findings(self.machine.log_records(), self.leftover_proc_entries(),
+                        self.taint_mask())
 
     def close(self) -> None:
         self.machine.close()

@@ -7,7 +7,8 @@ resource limits and, where it works, bubblewrap's sandbox (kmodsim.grading.isola
 
 After each test that made machines, an audit fails the test on the kernel reports its
 machines logged (Oops, WARNING, BUG, lockdep, KASAN, kmemleak, hung task, soft lockup, a lock
-held on return to user space, a /proc entry left behind), except the kinds the test expects:
+held on return to user space, a /proc entry left behind, a taint flag whose report is gone
+from the log), except the kinds the test expects:
 `@pytest.mark.kmod_expect("Oops")`. See docs/grading.md.
 """
 

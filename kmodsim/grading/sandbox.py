@@ -7,13 +7,13 @@ user can.
 
 bubblewrap (`bwrap`, Debian's package of that name) is what contains it: the child gets a
 file system of its own made of read-only binds of what Python needs (the system's /usr and
-libraries, the Python installation, the kmodsim package), the module files it loads (each
-file alone, read-only), its machine's folder (the only place it can write, with a scratch
-folder as its /tmp), no network, its own process, IPC and user namespaces, and no
-capabilities. Nothing else of the host is there: not your home, not the other students'
-folders, not the answer key. Where bwrap is missing or can't make namespaces (unprivileged
-user namespaces turned off), kmodsim says so once (an IsolationWarning) and runs the child
-with limits alone.
+libraries, the Python installation, the kmodsim package), the module files it loads and
+the files they include() (each file alone, read-only), its machine's folder (the only
+place it can write, with a scratch folder as its /tmp), no network, its own process, IPC
+and user namespaces, and no capabilities. Nothing else of the host is there: not your
+home, not the other students' folders, not the answer key. Where bwrap is missing or can't
+make namespaces (unprivileged user namespaces turned off), kmodsim says so once (an
+IsolationWarning) and runs the child with limits alone.
 """
 
 from __future__ import annotations

@@ -305,6 +305,7 @@ def chrdev_open(inode: object, filp: object) -> int:
     lm = k.module(owner)
     if lm.state == "Unloading":  # try_module_get() fails for a module on its way out
         return -ENXIO
+    inode.i_cdev = p  # type: ignore[attr-defined]  # the driver's open finds its device by it
     ops = p.ops or file_operations()
     held = p.owner is not None
     filp.f_op = ops  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel, State
 from kmodsim.kernel.errno import EINTR, ENOMEM
 from kmodsim.kernel.panic import TaskDied
+from kmodsim.kernel.pidns import own_pid, task_key
 from kmodsim.kernel.sched import is_kthread_process, kthread_channel, wait_on, wake
 from kmodsim.kernel.time import HZ
 
@@ -90,9 +91,11 @@ class KthreadState(State):
             self._store()
 
     def pids(self) -> list[int]:
-        """The processes of the threads still running (for reboot)."""
-        return [r["pid"] for r in self.threads.values()
-                if r["pid"] and not r["done"] and is_kthread_process(r["pid"])]
+        """The processes of the threads still running (for reboot), of this pid namespace
+        (another's pid names some other process here)."""
+        own = (own_pid(thread_task(r)) for r in self.threads.values()
+               if r["pid"] and not r["done"] and is_kthread_process(thread_task(r)))
+        return [pid for pid in own if pid is not None]
 
     def listing(self) -> list[tuple[int, str, str]]:
         """(pid, comm, module) of each thread that has not ended."""
@@ -100,10 +103,16 @@ class KthreadState(State):
                 if not r["done"] and running(r)]
 
 
+def thread_task(record: dict) -> str:
+    """A thread's process as records name it (pidns.task_key; `pid` alone in a record an
+    older kmodsim made)."""
+    return str(record.get("task", record["pid"]))
+
+
 def running(record: dict) -> bool:
     """Whether the thread's process runs, or may still be starting."""
     if record["pid"]:
-        return is_kthread_process(record["pid"])
+        return is_kthread_process(thread_task(record))
     return time.time() - float(record.get("since", 0)) < START_GRACE
 
 
@@ -266,7 +275,7 @@ def run_kthread(k: Kernel, tid: int) -> None:
     if record is None or record["done"]:  # its creator's work was undone, or it ran
         return
     task.comm = record["comm"]
-    k.state(KthreadState).update(tid, pid=task.pid)
+    k.state(KthreadState).update(tid, pid=task.pid, task=task_key(task.pid))
     while not record["woken"]:  # TASK_UNINTERRUPTIBLE until wake_up_process()
         wait_on(k, (kthread_channel(tid),), None, interruptible=False)
         record = k.state(KthreadState).get(tid)

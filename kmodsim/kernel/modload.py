@@ -26,6 +26,8 @@ from kmodsim.kernel.module import (
 from kmodsim.kernel.params import KERNEL_PARAM_OPS_FL_NOARG, kernel_param, parameq, parse_args
 from kmodsim.kernel.printk import log, log_lines
 from kmodsim.kernel.stacktrace import dump_stack
+from kmodsim.kernel.timer import TimerState
+from kmodsim.store import BadBlob
 
 # license_is_gpl_compatible() in include/linux/license.h
 GPL_COMPATIBLE = {"GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL",
@@ -231,3 +233,23 @@ def delete_module(k: Kernel, name: str, force: bool) -> int:
     free_module(k, lm)
     state.set_var("last_unloaded", name + module_flags(lm.taints, "Live"))
     return 0
+
+
+def force_out_if_unloadable(k: Kernel, name: str) -> bool:
+    """rmmod -f of a Live module whose code or memory in the store can't be loaded: its exit
+    can't run, so it goes as a module without one is forced out (taint R), leaving behind
+    whatever its exit would have undone, but for its armed timers: they would fire into
+    nothing and panic the machine. False (nothing done) for a module that loads."""
+    state = k.state(ModuleState)
+    row = state.row(name)
+    if row is None or row[1] != "Live":
+        return False
+    try:
+        k.module(name)
+    except BadBlob:
+        try_force_unload(k, True)
+        k.state(TimerState).disarm_module(name)
+        state.remove(name)
+        state.set_var("last_unloaded", name + module_flags(row[2], "Live"))
+        return True
+    return False

@@ -30,6 +30,7 @@ from kmodsim.kernel.params import (
     param_ops_string,
     param_ref,
 )
+from kmodsim.kernel.pidns import task_key
 from kmodsim.kernel.sched import alive
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -325,12 +326,11 @@ def include(relpath: str) -> None:
     path -> text, as insmod read them); a file not there is read from disk, next to the
     module's file, and recorded there."""
     ns = _module_globals()
-    if not isinstance(relpath, str) or os.path.isabs(relpath) or not relpath.endswith(".py"):
+    path = include_path(ns.get("__kmod_source__") or ns.get("__file__") or "./", relpath)
+    if path is None:
         raise ValueError(f"include({relpath!r}): name a .py file next to the module's own, "
                          f"e.g. include(\"start.py\")")
     files = ns.setdefault(INCLUDED, {})
-    base = os.path.dirname(ns.get("__kmod_source__") or ns.get("__file__") or ".")
-    path = os.path.normpath(os.path.join(base, relpath))
     source = files.get(relpath)
     if source is None:
         try:
@@ -351,6 +351,14 @@ def include(relpath: str) -> None:
         if name not in ns:
             ns[name] = getattr(kernel, name)
     exec(code, ns)
+
+
+def include_path(module_file: str, relpath: object) -> str | None:
+    """The file `include(relpath)` reads for the module in `module_file`: a relative .py
+    path, taken from the module file's folder (None for any other `relpath`)."""
+    if not isinstance(relpath, str) or os.path.isabs(relpath) or not relpath.endswith(".py"):
+        return None
+    return os.path.normpath(os.path.join(os.path.dirname(module_file), relpath))
 
 
 def assigned_names(code: types.CodeType) -> frozenset[str]:
@@ -525,8 +533,8 @@ class ModuleState(State):
     def open_files(self, name: str) -> int:
         """Files of `name` open in processes still running (a process that died closed
         its files, as the kernel closes them at exit), this task's included."""
-        by_pid = self._opens().get(name) if self.var("opens") else None
-        stored = sum(n for pid, n in (by_pid or {}).items() if alive(int(pid)))
+        by_task = self._opens().get(name) if self.var("opens") else None
+        stored = sum(n for task, n in (by_task or {}).items() if alive(task))
         return stored + self.opened.get(name, 0)
 
     def dead_openers(self) -> dict[str, set[str]]:
@@ -555,13 +563,13 @@ class ModuleState(State):
         if not changed:
             return
         opens = self._opens()
-        pid = str(self.k.task.pid)
+        task = task_key(self.k.task.pid)
         for name, n in changed.items():
-            by_pid = opens.setdefault(name, {})
-            by_pid[pid] = by_pid.get(pid, 0) + n
-            if by_pid[pid] <= 0:
-                del by_pid[pid]
-            if not by_pid:
+            by_task = opens.setdefault(name, {})
+            by_task[task] = by_task.get(task, 0) + n
+            if by_task[task] <= 0:
+                del by_task[task]
+            if not by_task:
                 del opens[name]
         self.set_json_var("opens", opens)
 

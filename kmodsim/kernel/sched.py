@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel, State
+from kmodsim.kernel.pidns import own_pid, split, task_key, world_exists
 
 if TYPE_CHECKING:
     from kmodsim.kernel.debug.lockdep import Held
@@ -64,18 +65,21 @@ class SchedState(State):
         return self.json_var("waiters")
 
     def register(self, pid: int, channels: tuple[str, ...]) -> None:
-        waiters = {p: c for p, c in self.waiters().items() if alive(int(p))}
-        waiters[str(pid)] = list(channels)
+        waiters = {p: c for p, c in self.waiters().items() if alive(p)}
+        waiters[task_key(pid)] = list(channels)
         self.set_json_var("waiters", waiters)
 
     def unregister(self, pid: int) -> None:
         waiters = self.waiters()
-        if waiters.pop(str(pid), None) is not None:
+        if waiters.pop(task_key(pid), None) is not None:
             self.set_json_var("waiters", waiters)
 
     def woken_by(self, channels: set[str]) -> set[int]:
-        """The tasks waiting on any of `channels`."""
-        return {int(pid) for pid, waits in self.waiters().items() if channels & set(waits)}
+        """The tasks of this pid namespace waiting on any of `channels` (another's have
+        doorbells this process can't ring: the sandbox has a network namespace too)."""
+        woken = (own_pid(key) for key, waits in self.waiters().items()
+                 if channels & set(waits))
+        return {pid for pid in woken if pid is not None}
 
 
 def woken_by(k: Kernel, channels: set[str]) -> set[int]:
@@ -86,10 +90,14 @@ def woken_by(k: Kernel, channels: set[str]) -> set[int]:
     return k.state(SchedState).woken_by(channels)
 
 
-def alive(pid: int) -> bool:
-    """Whether process `pid` still runs (a task that was killed left its waits behind). A
-    zombie is dead: a kthread's process is nobody's child, and where no init reaps orphans
-    (a container) it would stay one."""
+def alive(task: int | str) -> bool:
+    """Whether recorded task `task` (a pid of this process's namespace, or a task_key())
+    still runs (a task that was killed left its waits behind). A zombie is dead: a
+    kthread's process is nobody's child, and where no init reaps orphans (a container) it
+    would stay one. Another pid namespace's task lives as long as its world does."""
+    pid = own_pid(task)
+    if pid is None:
+        return world_exists(split(task)[1])
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -103,11 +111,15 @@ def alive(pid: int) -> bool:
         return True  # no /proc to ask: it answered the signal
 
 
-def is_kthread_process(pid: int) -> bool:
-    """Whether `pid` is alive and still a kthread's process (a pid the system gave to
-    another program since is not: reboot must not kill it, kthread_stop not wait on it)."""
-    if not alive(pid):
+def is_kthread_process(task: int | str) -> bool:
+    """Whether recorded task `task` is alive and still a kthread's process (a pid the system
+    gave to another program since is not: reboot must not kill it, kthread_stop not wait on
+    it)."""
+    if not alive(task):
         return False
+    pid = own_pid(task)
+    if pid is None:
+        return True  # another world's, which still exists: its /proc isn't ours to read
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             return b"kmodsim.kthreadd" in f.read().split(b"\0")

@@ -275,7 +275,11 @@ class path:
 
 class inode:
     """The little of struct inode a handler uses: i_private (the data the file was made
-    with), i_rdev (a device node's number: imajor()/iminor()), mode and owner ids."""
+    with), i_rdev (a device node's number: imajor()/iminor()), i_cdev (a device node's
+    cdev, the driver's own object: `container_of(inode.i_cdev, my_dev, "cdev")`), mode and
+    owner ids."""
+
+    i_cdev: object = None  # (also for an inode kept from before it had one)
 
     def __init__(self, node: object) -> None:
         self.i_private = getattr(node, "data", None)

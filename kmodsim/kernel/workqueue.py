@@ -19,6 +19,7 @@ from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel, State
 from kmodsim.kernel.module import ModuleState
 from kmodsim.kernel.panic import code_gone
+from kmodsim.kernel.pidns import task_key
 from kmodsim.kernel.sched import is_kthread_process, wait_on, wake
 from kmodsim.kernel.time import HZ, TimeState
 
@@ -125,10 +126,15 @@ class WorkState(State):
     def running_wq(self) -> str:
         return str(self.worker.get("wq", "")) if self.running else ""
 
-    def worker_alive(self) -> bool:
+    def worker_task(self) -> str:
+        """The worker's process as records name it (pidns.task_key); "" if it has none."""
         pid = int(self.worker.get("pid", 0))
-        if pid:
-            return is_kthread_process(pid)
+        return str(self.worker.get("task", pid)) if pid else ""
+
+    def worker_alive(self) -> bool:
+        task = self.worker_task()
+        if task:
+            return is_kthread_process(task)
         return time.time() - float(self.worker.get("since", 0)) < WORKER_START_GRACE
 
     def need_worker(self) -> bool:
@@ -353,9 +359,10 @@ def run_worker(k: Kernel) -> None:
     task = k.task
     task.uid, task.pid, task.comm, task.kthread = 0, os.getpid(), WORKER_COMM, -1
     state = k.state(WorkState)
-    if state.worker.get("pid") and state.worker_alive() and state.worker["pid"] != task.pid:
+    me = task_key(task.pid)
+    if state.worker_task() and state.worker_alive() and state.worker_task() != me:
         return  # another worker runs already
-    state.worker = {"pid": task.pid, "since": time.time()}
+    state.worker = {"pid": task.pid, "task": me, "since": time.time()}
     state.running = 0
     state._store()
     while True:

@@ -102,7 +102,7 @@ class KernelEntry:
             kept.stored = (state, taints)
             self.codes[name] = code
             return self.add(kept)
-        compiled = namespace.code_of(code)
+        compiled = namespace.code_of(name, code)
         try:
             module = namespace.instantiate(name, path, compiled, state=state, taints=taints,
                                            has_exit=bool(has_exit), load_order=load_order,

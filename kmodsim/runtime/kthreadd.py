@@ -48,11 +48,13 @@ def stop_all(k: KernelEntry) -> None:
     import signal
 
     from kmodsim.kernel.kthread import KthreadState
+    from kmodsim.kernel.pidns import own_pid
     from kmodsim.kernel.sched import is_kthread_process
     from kmodsim.kernel.workqueue import WorkState
 
-    worker = int(k.state(WorkState).worker.get("pid", 0))
-    workers = [worker] if worker and is_kthread_process(worker) else []
+    worker = k.state(WorkState).worker_task()
+    own = own_pid(worker) if worker and is_kthread_process(worker) else None
+    workers = [own] if own is not None else []  # (another pid namespace's isn't ours to kill)
     for pid in [*k.state(KthreadState).pids(), *workers]:
         try:
             os.kill(pid, signal.SIGKILL)

@@ -16,6 +16,7 @@ from kmodsim.kernel.debug.watchdog import Watchdog
 from kmodsim.kernel.module import INCLUDED, Module, ModuleState, assigned_names
 from kmodsim.runtime import guard, memory
 from kmodsim.runtime.refresh import refresh
+from kmodsim.store import BadModuleBlob
 
 LIVE_PREFIX = "kmodsim.live."
 SAVE_TIME_FACTOR = 4  # saving memory may take this many watchdog thresholds
@@ -23,12 +24,19 @@ _CODE_CACHE: dict[bytes, types.CodeType] = {}
 _NAMES_CACHE: dict[int, tuple[types.CodeType, frozenset[str]]] = {}
 
 
-def code_of(blob: bytes) -> types.CodeType:
-    """A module's compiled code; a process running many commands (batch, the Python API)
-    unmarshals each distinct module image once."""
+def code_of(name: str, blob: bytes) -> types.CodeType:
+    """Module `name`'s compiled code; a process running many commands (batch, the Python
+    API) unmarshals each distinct module image once. A damaged image is a BadModuleBlob:
+    the store's one-line error, which names the module and the way out."""
     code = _CODE_CACHE.get(blob)
     if code is None:
-        code = _CODE_CACHE[blob] = marshal.loads(blob)
+        try:
+            code = marshal.loads(blob)
+        except (ValueError, EOFError, TypeError) as e:
+            raise BadModuleBlob(name, "code", str(e)) from None
+        if not isinstance(code, types.CodeType):
+            raise BadModuleBlob(name, "code", f"{type(code).__name__} where code belongs")
+        _CODE_CACHE[blob] = code
     return code
 
 
