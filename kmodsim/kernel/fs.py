@@ -31,6 +31,7 @@ from kmodsim.kernel.errno import (
 )
 from kmodsim.kernel.module import Module, ModuleState
 from kmodsim.kernel.panic import PageFault, TaskDied
+from kmodsim.kernel.pidns import task_key
 from kmodsim.kernel.stacktrace import module_base
 from kmodsim.kernel.uaccess import UserPtr, loff_t
 from kmodsim.kernel.vfs import (
@@ -49,8 +50,8 @@ from kmodsim.kernel.vfs import (
 
 ENOIOCTLCMD = 515  # a driver's "not mine": the system call says ENOTTY
 # A module's open files are kernel memory, kept with the module's (Module.objects_of), keyed
-# "PID.N" by the process that opened them: the program that keeps one open across calls
-# finds it there, and a process that died with files open has them released for it.
+# "TASK#N" by the process that opened them (pidns.task_key): the program that keeps one open
+# across calls finds it there, and a process that died with files open has them released.
 FILES = "files"
 _numbers = itertools.count(1)
 
@@ -135,7 +136,7 @@ def open_file(k: Kernel, path: str, flags: int) -> OpenFile:
             raise ProcError(path, -ret)
     if lm is not None:  # try_module_get(): an open file keeps its module in use
         k.state(ModuleState).file_opened(lm.name)
-        of.key = f"{k.task.pid}.{next(_numbers)}"
+        of.key = f"{task_key(k.task.pid)}#{next(_numbers)}"
         lm.objects_of(FILES)[of.key] = (node, filp)
     return of
 
@@ -296,14 +297,14 @@ def release_files_of_the_dead(k: Kernel) -> None:
     their release hooks run now, in the next task that enters the kernel. An Oops in one
     is reported and ends that release alone."""
     modules = k.state(ModuleState)
-    for name, pids in modules.dead_openers().items():
-        modules.forget_opens(name, pids)
+    for name, tasks in modules.dead_openers().items():
+        modules.forget_opens(name, tasks)
         try:
             lm = k.module(name)
         except KeyError:
             continue
         files = lm.objects_of(FILES)
-        for key in [key for key in files if key.partition(".")[0] in pids]:
+        for key in [key for key in files if key.rpartition("#")[0] in tasks]:
             node, filp = files.pop(key)
             lm.dirty = True
             fn = getattr(node.fops, "release", None)

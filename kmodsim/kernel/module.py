@@ -538,20 +538,20 @@ class ModuleState(State):
         return stored + self.opened.get(name, 0)
 
     def dead_openers(self) -> dict[str, set[str]]:
-        """Module -> the pids of processes that ended with files of it open."""
+        """Module -> the processes (pidns.task_key) that ended with files of it open."""
         if not self.var("opens"):
             return {}
-        dead = {name: {pid for pid in by_pid if not alive(int(pid))}
-                for name, by_pid in self._opens().items()}
-        return {name: pids for name, pids in dead.items() if pids}
+        dead = {name: {task for task in by_task if not alive(task)}
+                for name, by_task in self._opens().items()}
+        return {name: tasks for name, tasks in dead.items() if tasks}
 
-    def forget_opens(self, name: str, pids: set[str]) -> None:
+    def forget_opens(self, name: str, tasks: set[str]) -> None:
         """Those processes' files of `name` are closed."""
         opens = self._opens()
-        by_pid = opens.get(name, {})
-        for pid in pids:
-            by_pid.pop(pid, None)
-        if not by_pid:
+        by_task = opens.get(name, {})
+        for task in tasks:
+            by_task.pop(task, None)
+        if not by_task:
             opens.pop(name, None)
         self.set_json_var("opens", opens)
 

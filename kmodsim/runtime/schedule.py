@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from kmodsim import store
 from kmodsim.errors import SIGKILL, Killed
 from kmodsim.kernel.module import ModuleState
+from kmodsim.kernel.pidns import own_pid
 from kmodsim.kernel.sched import SIGINT, TIMERS_CHANNEL, SchedState
 from kmodsim.kernel.time import TimeState
 from kmodsim.kernel.timer import next_timer_in, run_due_timers
@@ -213,7 +214,7 @@ def end_boot(k: KernelEntry) -> set[int]:
     from kmodsim.runtime.kthreadd import stop_all
 
     stop_all(k)
-    sleepers = {int(pid) for pid in k.state(SchedState).waiters()}
+    sleepers = {pid for pid in map(own_pid, k.state(SchedState).waiters()) if pid is not None}
     k.state(TimeState).set_var("boot_time", time.time())  # what they find: another boot
     k.finish()
     return sleepers
