@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kmodsim.errors import InsmodError, Killed, ProcError
+from kmodsim.errors import InsmodError, Killed, ProcError, RmmodError
 from kmodsim.grading import IsolatedMachine, IsolationError, LimitExceeded, Limits
 from kmodsim.grading.isolated import sandbox_status
 from kmodsim.machine import Machine
@@ -287,6 +287,31 @@ def test_a_module_built_from_several_files_loads_in_the_sandbox(tmp_path: Path) 
 
 
 
+@needs_bwrap
+@pytest.mark.parametrize("how", ["../", "symlink"])
+def test_an_include_shows_the_sandbox_nothing_outside_the_modules_folder(tmp_path: Path,
+                                                                         how: str) -> None:
+    (tmp_path / "answers.py").write_text('KEY = "the answer key"\n')
+    folder = tmp_path / "student"
+    folder.mkdir()
+    if how == "symlink":
+        (folder / "helper.py").symlink_to(tmp_path / "answers.py")
+    name = "../answers.py" if how == "../" else "helper.py"
+    path = module(folder, "sneaky", f"""
+        MODULE_LICENSE("GPL")
+        include({name!r})
+        @module_init
+        def sneaky_init():
+            pr_info("sneaky: %s\\n", KEY)
+            return 0
+    """)
+    with IsolatedMachine(tmp_path / "home", sandbox=True) as m:
+        with pytest.raises(InsmodError) as e:
+            m.insmod(path)
+        assert "No such file or directory" in str(e.value)
+        assert not any("answer key" in line for line in messages(m))
+
+
 def kthread_processes(home: Path) -> list[str]:
     """The host's processes that run a kthread of the machine in `home`."""
     found = []
@@ -322,6 +347,24 @@ def test_what_a_sandbox_leaves_goes_with_it(kmod, home: Path) -> None:
     with IsolatedMachine(home, sandbox=True) as m:
         m.rmmod("counter")
     assert kmod("lsmod").stdout == "Module                  Size  Used by\n"
+
+
+@needs_bwrap
+def test_a_sandbox_takes_a_file_the_host_holds_open_for_open(kmod, home: Path) -> None:
+    """A sandbox can't see the host's processes: it must count their files as open, not
+    release them and let rmmod through under the host's feet."""
+    modules = Path(__file__).resolve().parent.parent / "modules"
+    assert kmod("insmod", str(modules / "counter.py")).returncode == 0
+    host = Machine(home)
+    try:
+        with host.open("/proc/counter"):
+            with IsolatedMachine(home, sandbox=True) as m:
+                assert [info.refcnt for info in m.modules()] == [1]
+                with pytest.raises(RmmodError, match="is in use"):
+                    m.rmmod("counter")
+    finally:
+        host.close()
+    assert kmod("rmmod", "counter").returncode == 0
 
 
 def test_cpu_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -243,6 +243,13 @@ def test_a_report_the_log_lost_is_still_found_by_its_taint(tmp_path: Path) -> No
             kmachine.insmod(BUGGY / "datastructs.py")
             assert kmachine.proc_write("datastructs", "refs\\n")
             kmachine.clear_log()
+
+        def test_general_protection_fault_in_the_log(kmachine):
+            kmachine.insmod(BUGGY / "datastructs.py")
+            kmachine.proc_write("datastructs", "add\\n")
+            kmachine.proc_write("datastructs", "add\\n")
+            with pytest.raises(Killed):
+                kmachine.proc_write("datastructs", "iterdel\\n")
     """)
     rc, outcomes, out = run_pytest(folder, "-p", "no:xdist")
     assert rc == 1, out
@@ -260,6 +267,9 @@ def test_a_report_the_log_lost_is_still_found_by_its_taint(tmp_path: Path) -> No
             f"the kernel is tainted D (an Oops), {lost} [Oops]",
         "test_it.py::test_warning_cleared": f"FAILED - {unexpected}"
             f"the kernel is tainted W (a WARNING), {lost} [WARNING]",
+        "test_it.py::test_general_protection_fault_in_the_log": f"FAILED - {unexpected}"
+            "general protection fault, probably for non-canonical address "
+            "0xdead0000000000f8: 0000 [#1] PREEMPT SMP NOPTI [Oops]",
     }
     assert "(and 1 more)" not in out  # the Oops in the log is not reported twice
 

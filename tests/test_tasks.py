@@ -352,10 +352,10 @@ SLEEPER = """
         copy_from_user(what, buf, count_)
         pr_info("sleeper: asleep\\n")
         if what.startswith(b"nap"):
-            msleep(2000)
+            msleep(30_000)               # the reboot ends it long before
         elif what.startswith(b"hold"):
             mutex_lock(big)
-            msleep(2000)
+            msleep(30_000)
             mutex_unlock(big)
         elif what.startswith(b"wait"):
             try:                     # a module can't keep its task alive past the boot
@@ -397,11 +397,11 @@ def test_a_command_asleep_across_a_reboot_ends_with_its_boot(kmod, home, module_
     until(lambda: "sleeper: asleep" in messages_of(home))  # logged as it went to sleep
     assert kmod("reboot", *(["--reset"] if reset else [])).returncode == 0
     assert kmod("insmod", path).returncode == 0  # the new boot's module, mutex and count
-    out, err = sleeper.communicate(timeout=20)
+    out, err = sleeper.communicate(timeout=15)
     assert (sleeper.returncode, out, err.decode()) == (137, b"", REBOOTED)
     assert kmod("proc", "read", "sleeper").stdout == "0\n"  # nothing of the old task landed
     assert not any("sleeper: count" in line for line in messages_of(home))
-    assert kmod("proc", "write", "sleeper", "nap").returncode == 0
+    assert kmod("proc", "write", "sleeper", "wake").returncode == 0
     assert kmod("proc", "read", "sleeper").stdout == "1\n"
 
 
@@ -576,3 +576,32 @@ def test_a_process_that_dies_with_a_file_open_has_it_released(kmod, home, module
     assert opened[1:] == [f"single: opened by {os.getpid()}"]
     assert log[log.index(opened[0]) + 1].startswith("single: released by ")
     assert kmod("rmmod", "single").returncode == 0
+
+
+def test_a_handler_asleep_when_its_module_is_forced_out_faults_as_it_wakes(kmod, home,
+                                                                          module_file):
+    kmod("insmod", module_file("gone", """
+        MODULE_LICENSE("GPL")
+        def gone_write(file, buf, count, ppos):
+            pr_info("gone: asleep\\n")
+            msleep(1000)
+            pr_info("gone: still running the module's code\\n")
+            return count
+        @module_init
+        def gone_init():
+            proc_create("gone", 0o666, None, proc_ops(proc_write=gone_write))
+            return 0
+        @module_exit
+        def gone_exit():
+            remove_proc_entry("gone", None)
+        """))
+    writer = start(home, "proc", "write", "gone", "x")
+    until(lambda: "gone: asleep" in messages_of(home))
+    assert kmod("rmmod", "-f", "gone").returncode == 0
+    assert writer.wait(timeout=30) == 137  # it returned into the module's freed code
+    log = messages_of(home)
+    assert "gone: still running the module's code" not in log
+    assert any(line.startswith("BUG: unable to handle page fault for address:") for line in log)
+    assert log[-1] == ("kmodsim: hint: sh woke in the code of module gone after the module "
+                       "was removed (rmmod -f while its handler slept): that is what forcing "
+                       "a module out risks")

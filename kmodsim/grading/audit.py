@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 # The names a test may expect, with what each covers.
 KINDS = {
-    "Oops": "a crash: NULL pointer dereference, page fault, kernel BUG at, Oops",
+    "Oops": "a crash: NULL pointer dereference, page fault, general protection fault, "
+            "kernel BUG at, Oops",
     "KASAN": "KASAN: out-of-bounds, use-after-free, double-free",
     "kmemleak": "kmemleak: memory never kfree'd (reported at rmmod)",
     "lockdep": "lockdep: recursive locking, circular dependency, bad unlock balance",
@@ -44,7 +45,7 @@ _HEADLINES: list[tuple[re.Pattern[str], str, bool]] = [
     (re.compile(r"BUG: kernel NULL pointer dereference|BUG: unable to handle page fault"),
      "Oops", True),
     (re.compile(r"kernel BUG at "), "Oops", True),
-    (re.compile(r"(Oops|invalid opcode): "), "Oops", False),
+    (re.compile(r"(Oops|invalid opcode): |general protection fault, "), "Oops", False),
     (re.compile(r"kmemleak: \d+ new suspected memory leaks?"), "kmemleak", False),
     (re.compile(r"WARNING: (possible recursive locking detected|possible circular locking "
                 r"dependency detected|bad unlock balance detected)"), "lockdep", False),

@@ -102,6 +102,13 @@ def serve(in_fd: int, out_fd: int, home: str, uid: int) -> None:
         except TypeError as e:  # a value the wire can't carry
             wire.send(out_fd, {"error": {"type": "TypeError", "message": str(e)},
                                "console": answer["console"]})
+    # as the kernel closes a process's files at its exit: a sandbox can't count on the host
+    # to release them (it can't tell that this process ended)
+    for f in files.values():
+        try:
+            f.close()
+        except BaseException:  # noqa: BLE001, S110 - its report, if any, is in the log
+            pass
     machine.close()
 
 

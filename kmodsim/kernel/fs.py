@@ -12,7 +12,7 @@ an owner, or a function marked vfs.kernel_glue) are called directly.
 
 from __future__ import annotations
 
-import itertools
+import os
 import types
 from collections.abc import Callable
 
@@ -53,7 +53,6 @@ ENOIOCTLCMD = 515  # a driver's "not mine": the system call says ENOTTY
 # "TASK#N" by the process that opened them (pidns.task_key): the program that keeps one open
 # across calls finds it there, and a process that died with files open has them released.
 FILES = "files"
-_numbers = itertools.count(1)
 
 
 def proc_path(name: str) -> str:
@@ -136,7 +135,7 @@ def open_file(k: Kernel, path: str, flags: int) -> OpenFile:
             raise ProcError(path, -ret)
     if lm is not None:  # try_module_get(): an open file keeps its module in use
         k.state(ModuleState).file_opened(lm.name)
-        of.key = f"{task_key(k.task.pid)}#{next(_numbers)}"
+        of.key = f"{task_key(k.task.pid)}#{os.urandom(6).hex()}"  # unique past pid reuse
         lm.objects_of(FILES)[of.key] = (node, filp)
     return of
 

@@ -8,8 +8,9 @@ the initial namespace is recorded as `PID@WORLD`; a world is named by its namesp
 and the start time of its pid 1, since the kernel gives a freed namespace inode to the next
 one made. A process of another world can't ask after that world's pids one by one; it can
 see whether the world still exists when the world is nested in its own (the host sees a
-sandbox's processes), and a world it can't see is gone for it: every process of a sandbox
-dies with the sandbox, and a record of one that lives on elsewhere is one it can't reach.
+sandbox's processes: every process of a sandbox dies with the sandbox). A world it can't
+see (a sandbox looking at the host's records, or another sandbox's) may still be running:
+its tasks count as alive.
 """
 
 from __future__ import annotations
@@ -55,16 +56,19 @@ def own_pid(key: int | str) -> int | None:
 
 
 def world_exists(of: str) -> bool:
-    """Whether world `of` (not this process's) still has processes this one can see."""
+    """Whether world `of` (not this process's) may still have processes. The initial
+    namespace sees every world nested in it; a sandbox sees neither the host nor another
+    sandbox, and takes their tasks for alive: it must not release another live process's
+    files (the host, which sees the sandbox end, does that)."""
     if of in _gone:
         return False
-    found = False
-    if of:  # (the initial namespace is never nested in another)
-        ino, _, start = of.partition(".")
-        found = any(_is_init_of(pid, int(ino), start) for pid in _pids())
-    if not found:
-        _gone.add(of)
-    return found
+    if world():
+        return True  # out of sight: not known to be gone
+    ino, _, start = of.partition(".")
+    if any(_is_init_of(pid, int(ino), start) for pid in _pids()):
+        return True
+    _gone.add(of)
+    return False
 
 
 def _pids() -> list[str]:

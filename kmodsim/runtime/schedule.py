@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from kmodsim import store
 from kmodsim.errors import SIGKILL, Killed
+from kmodsim.kernel import _current
 from kmodsim.kernel.module import ModuleState
 from kmodsim.kernel.pidns import own_pid
 from kmodsim.kernel.sched import SIGINT, TIMERS_CHANNEL, SchedState
@@ -59,7 +60,7 @@ class Doorbell:
         self.sock.settimeout(timeout)
         try:
             rings = [self.sock.recv(64)]
-        except TimeoutError:  # socket.timeout
+        except (TimeoutError, BlockingIOError):  # socket.timeout; or a timeout of 0
             return TIMED_OUT
         self.sock.setblocking(False)
         try:
@@ -112,7 +113,8 @@ def sleep(k: KernelEntry, channels: tuple[str, ...], timeout: float | None,
         outcome = _sleep_once(k, channels, timer_in if for_timer else left, interruptible)
         if outcome != SIGNALLED and fire_timers(k, channels):
             return WOKEN
-        if outcome == NUDGED or (outcome == TIMED_OUT and for_timer):
+        if outcome == NUDGED or (outcome == TIMED_OUT and for_timer) or (
+                outcome == WOKEN and not channels):  # nobody wakes a plain msleep
             continue
         return outcome
 
@@ -149,6 +151,8 @@ def _sleep_once(k: KernelEntry, channels: tuple[str, ...], timeout: float | None
         task.signal_pending = SIGINT in _signal.sigpending()
     if interruptible and task.signal_pending:  # a signal already came: no sleep at all
         return SIGNALLED
+    if timeout is None and not channels:
+        timeout = 0.0  # nothing could end it: it only lets others run
     boot = k.state(TimeState).boot_time  # the boot it sleeps in (set now, if not yet)
     watchdog = task.watchdog
     if watchdog is not None:
@@ -157,9 +161,10 @@ def _sleep_once(k: KernelEntry, channels: tuple[str, ...], timeout: float | None
         from kmodsim.kernel.softirq import run_tasklets
 
         run_tasklets(k)
-    doorbell = _own_doorbell(k) if channels else None  # bound before anyone may ring it
-    if channels:
-        k.state(SchedState).register(task.pid, (*channels, TIMERS_CHANNEL))
+    # every sleeper is known and has a doorbell, bound before anyone may ring it: a reboot
+    # ends it, a timer armed meanwhile nudges it
+    doorbell = _own_doorbell(k)
+    k.state(SchedState).register(task.pid, (*channels, TIMERS_CHANNEL))
     k.finish()  # what the task did so far ...
     store.release(k.db)  # ... commits, and other tasks may run
     ring_woken(k)
@@ -201,6 +206,8 @@ def catch_up(k: KernelEntry, boot: float) -> None:
             lm.dirty = False  # nothing of it is saved again
             if k.task.kthread and k.task.kind == "kthread":
                 freed_under_kthread(k, lm.name)
+            elif _current.module() is lm:  # asleep in its code, which is gone
+                freed_under_task(k, lm.name)
             if row is not None:  # the new instance's memory is not this one's
                 k.forget(lm.name)
             continue
@@ -252,6 +259,18 @@ def freed_under_kthread(k: KernelEntry, module: str) -> None:
               f"removed: its exit must call kthread_stop() on each thread it started")
 
 
+def freed_under_task(k: KernelEntry, module: str) -> None:
+    """A task woke in the code of a module removed meanwhile (rmmod -f while a handler
+    slept): it returns into freed text, the kernel's page fault, and the task dies."""
+    from kmodsim.kernel.panic import code_gone
+
+    k.forget(module)
+    code_gone(k, module, 0x1D0,
+              f"{k.task.comm} woke in the code of module {module} after the module was "
+              f"removed (rmmod -f while its handler slept): that is what forcing a module "
+              f"out risks")
+
+
 def hold_sigint(task: Task) -> None:
     """The task's first sleep: from here on part of its work is committed, so a Ctrl-C must
     not cut it short (it would die holding what it took, a mutex, an open file). As in the
@@ -269,7 +288,7 @@ def release_sigint(task: Task) -> None:
     _signal.pthread_sigmask(_signal.SIG_UNBLOCK, {SIGINT})  # runs its handler, if pending
 
 
-def _block(doorbell: Doorbell | None, timeout: float | None, interruptible: bool,
+def _block(doorbell: Doorbell, timeout: float | None, interruptible: bool,
            task: Task) -> str:
     """Wait, SIGINT let through only to an interruptible sleep (unblocking it runs the
     handler of one already pending; blocking it again, of one that came just before)."""
@@ -277,10 +296,7 @@ def _block(doorbell: Doorbell | None, timeout: float | None, interruptible: bool
         if interruptible:
             _signal.pthread_sigmask(_signal.SIG_UNBLOCK, {SIGINT})
         try:
-            if doorbell is not None:
-                return doorbell.wait(timeout)
-            time.sleep(max(0.0, timeout or 0.0))
-            return TIMED_OUT
+            return doorbell.wait(timeout)
         finally:
             if interruptible:
                 _signal.pthread_sigmask(_signal.SIG_BLOCK, {SIGINT})
