@@ -4,9 +4,9 @@ deadline passes.
 There is no daemon: every kernel entry first fires the timers whose deadline has passed, in
 order, as the timer softirq would have, and a task asleep in the kernel wakes at the next
 deadline to fire it (runtime/schedule), so a timer's wake_up() reaches a sleeper on time. A
-timer that re-arms itself for a deadline already past fires again in the same catch-up. The timer
-objects are module memory (each module's `timer` objects, by handle); which are armed, and
-when they expire, is this subsystem's state for the boot.
+timer that re-arms itself for a deadline already past fires again in the same catch-up. The
+timer objects are module memory (each module's `timer` objects, by handle); which are armed,
+and when they expire, is this subsystem's state for the boot.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class timer_list:
 
 class TimerState(State):
     """The armed timers of the boot: handle -> [module, expires, the module's load_order]
-(the instance that armed it: one inserted again since is another)."""
+    (the instance that armed it: one inserted again since is another)."""
 
     PREFIX = "timer"
 
