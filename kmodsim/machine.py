@@ -25,8 +25,9 @@ from kmodsim.kernel.module import ModuleState, module_name, module_size, storabl
 from kmodsim.kernel.panic import PanicState, TaskDied
 from kmodsim.kernel.printk import PrintkState
 from kmodsim.kernel.procfs import BUILTIN_PROC, ProcState
+from kmodsim.kernel.softirq import run_timer_softirq
 from kmodsim.kernel.time import TimeState
-from kmodsim.kernel.timer import TimerState, run_due_timers
+from kmodsim.kernel.timer import TimerState
 from kmodsim.runtime.entry import KernelEntry
 from kmodsim.runtime.namespace import keep
 from kmodsim.runtime.schedule import machine_key, release_sigint, ring_woken
@@ -87,13 +88,8 @@ class Machine:
                                     f"`kmod reboot`")
                 try:
                     if timers and not panicked:
-                        if k.meta.get("module.opens") not in (None, "{}"):  # files held open
-                            release_files_of_the_dead(k)
-                        run_due_timers(k)
-                        if k.task.tasklets:  # scheduled by a timer: the softirq runs them next
-                            from kmodsim.kernel.softirq import run_tasklets
-
-                            run_tasklets(k)
+                        release_files_of_the_dead(k)
+                        run_timer_softirq(k)
                     yield k
                 except TaskDied as e:
                     died = e

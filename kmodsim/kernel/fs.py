@@ -295,6 +295,8 @@ def release_files_of_the_dead(k: Kernel) -> None:
     killed -9 asleep in a handler) closed them, as the kernel closes every file at exit:
     their release hooks run now, in the next task that enters the kernel. An Oops in one
     is reported and ends that release alone."""
+    if k.meta.get(f"{ModuleState.PREFIX}.opens") in (None, "{}"):
+        return  # no file is held open between entries (most entries): nothing to look at
     modules = k.state(ModuleState)
     for name, tasks in modules.dead_openers().items():
         modules.forget_opens(name, tasks)

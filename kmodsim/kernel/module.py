@@ -541,7 +541,8 @@ class ModuleState(State):
         """Module -> the processes (pidns.task_key) that ended with files of it open."""
         if not self.var("opens"):
             return {}
-        dead = {name: {task for task in by_task if not alive(task)}
+        me = task_key(self.k.task.pid)  # alive, without asking the system
+        dead = {name: {task for task in by_task if task != me and not alive(task)}
                 for name, by_task in self._opens().items()}
         return {name: tasks for name, tasks in dead.items() if tasks}
 

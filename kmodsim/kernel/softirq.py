@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from kmodsim.kernel import _current
 from kmodsim.kernel._current import Kernel
+from kmodsim.kernel.timer import run_due_timers
 
 TASKLET_STATE_SCHED, TASKLET_STATE_RUN = 1 << 0, 1 << 1
 
@@ -97,6 +98,14 @@ def tasklet_kill(t: tasklet_struct) -> None:
     """Wait until `t` is neither scheduled nor running: a scheduled one runs now."""
     if t.state & TASKLET_STATE_SCHED:
         run_tasklets(_current.entry())
+
+
+def run_timer_softirq(k: Kernel) -> None:
+    """The timer interrupt's softirq: the timers due fire, then the tasklets they scheduled
+    (at a kernel entry, or in a sleeping task as it wakes)."""
+    run_due_timers(k)
+    if k.task.tasklets:
+        run_tasklets(k)
 
 
 def run_tasklets(k: Kernel) -> None:

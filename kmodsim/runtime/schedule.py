@@ -21,8 +21,9 @@ from kmodsim.kernel import _current
 from kmodsim.kernel.module import ModuleState
 from kmodsim.kernel.pidns import own_pid
 from kmodsim.kernel.sched import SIGINT, TIMERS_CHANNEL, SchedState
+from kmodsim.kernel.softirq import run_tasklets, run_timer_softirq
 from kmodsim.kernel.time import TimeState
-from kmodsim.kernel.timer import next_timer_in, run_due_timers
+from kmodsim.kernel.timer import next_timer_in
 from kmodsim.runtime import namespace
 
 if TYPE_CHECKING:
@@ -129,11 +130,7 @@ def fire_timers(k: KernelEntry, channels: tuple[str, ...]) -> bool:
     kind, held, wakes = task.kind, task.held, task.wakes
     task.held, task.wakes = [], set()
     try:
-        run_due_timers(k)
-        if task.tasklets:
-            from kmodsim.kernel.softirq import run_tasklets
-
-            run_tasklets(k)
+        run_timer_softirq(k)
         return bool(task.wakes.intersection(channels))
     finally:
         task.wakes |= wakes
@@ -158,8 +155,6 @@ def _sleep_once(k: KernelEntry, channels: tuple[str, ...], timeout: float | None
     if watchdog is not None:
         watchdog.pause()
     if task.tasklets:  # the CPU is given up: the softirq runs first
-        from kmodsim.kernel.softirq import run_tasklets
-
         run_tasklets(k)
     # every sleeper is known and has a doorbell, bound before anyone may ring it: a reboot
     # ends it, a timer armed meanwhile nudges it
